@@ -1,0 +1,40 @@
+// A place a scenario can run: natively, under the KVM engine in one reset mode, as wasm, under kvmserver.
+import type { Scenario, ScenarioSettings } from '../../scenarios/scenario.ts';
+import type { ClientMode, EngineCounters } from '../../reports/results/types.ts';
+
+export type TargetAvailability = { ok: true; engine: string } | { ok: false; reason: string };
+
+export interface TargetContext {
+  scenario: Scenario;
+  settings: ScenarioSettings;
+  /** CPU list for the server (taskset -c), or null for no pinning */
+  serverCpus: string | null;
+  /** abort when the run is cancelled */
+  signal?: AbortSignal;
+  log(line: string): void;
+}
+
+export interface RunningServer {
+  /** base URL, e.g. http://127.0.0.1:8123 */
+  url: string;
+  pid: number;
+  /** engine counters for the run so far (engine targets), read after the measured phase */
+  counters?(): Promise<EngineCounters | undefined>;
+  /** reset counters after warm-up so they cover only the measured phase */
+  resetCounters?(): Promise<void>;
+  /** peak RSS of the server's process tree, sampled while it ran */
+  rssPeakBytes(): number | undefined;
+  /** stop the whole process group; never leaves an orphan */
+  stop(): Promise<void>;
+}
+
+export interface Target {
+  name: string;
+  description: string;
+  /** the client mode this target needs by default */
+  clientMode: ClientMode;
+  /** whether every request must read the same probe value (reset-per-request targets) */
+  expectsIsolation: boolean;
+  availability(scenario: Scenario): Promise<TargetAvailability>;
+  start(ctx: TargetContext): Promise<RunningServer>;
+}
