@@ -1,0 +1,20 @@
+// Events a run emits while it works; the live terminal view and the plain progress printer consume them.
+import type { ResultsDocument, RunRow } from '../reports/results/types.ts';
+
+export type Phase = 'pending' | 'building' | 'starting' | 'warming' | 'measuring' | 'done' | 'skipped' | 'failed';
+
+export interface RowKey {
+  scenario: string;
+  route: string;
+  target: string;
+}
+
+export type ProgressEvent =
+  | { kind: 'plan'; rows: RowKey[]; settings: Record<string, unknown> }
+  | { kind: 'phase'; row: RowKey; phase: Phase; reason?: string }
+  /** while measuring, about once a second */
+  | { kind: 'tick'; row: RowKey; elapsedSec: number; totalSec: number; requests: number; rps: number; p50Us: number; p99Us: number; errors: number }
+  | { kind: 'row-done'; row: RowKey; result: RunRow }
+  | { kind: 'finished'; results: ResultsDocument; outFile?: string };
+
+export type ProgressListener = (event: ProgressEvent) => void;
