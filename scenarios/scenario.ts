@@ -32,6 +32,8 @@ export interface Scenario {
   description: string;
   /** measured routes; the first is the default */
   routes: Route[];
+  /** false when the server closes every connection (e.g. wsgiref): its rows always use the per-request client */
+  keepAlive?: boolean;
   /** increments a module-level counter and returns it as the body (plain decimal) */
   probePath: string;
   /** is its runtime present? (never throws) */

@@ -1,4 +1,12 @@
 import type { Command } from './command.ts';
+import { runCommand } from './run.ts';
+import { listCommand } from './list.ts';
+import { calibrateCommand } from './calibrate.ts';
+import { gateCommand } from './gate.ts';
+import { baselineCommand } from './baseline.ts';
+import { tuneCommand } from './tune.ts';
+import { claimsCommand } from './claims.ts';
+import { reportCommand } from './report.ts';
 
 // Each owner adds its command here (one import, one entry).
-export const commands: Command[] = [];
+export const commands: Command[] = [runCommand, listCommand, calibrateCommand, gateCommand, baselineCommand, tuneCommand, claimsCommand, reportCommand];

@@ -24,6 +24,8 @@ export interface RunningServer {
   resetCounters?(): Promise<void>;
   /** peak RSS of the server's process tree, sampled while it ran */
   rssPeakBytes(): number | undefined;
+  /** resolves with a one-line description if the server dies before stop() (lets a run fail fast) */
+  died?: Promise<string>;
   /** stop the whole process group; never leaves an orphan */
   stop(): Promise<void>;
 }

@@ -1,0 +1,92 @@
+import type { Command } from './command.ts';
+import { UsageError } from './command.ts';
+import { baselinePath, checkBaselineName, makeBaseline, writeBaseline } from '../gate/baseline.ts';
+import { runWithoutFile } from '../gate/bench.ts';
+import { readResultsDocument } from '../gate/documents.ts';
+import { RUN_FLAGS, RUN_FLAGS_HELP, benchOptionsFrom, parseFlags, positiveNumber } from '../gate/flags.ts';
+import { runOptionsFromDocuments, runRepeats } from '../gate/repeat.ts';
+import type { BaselineRunOptions } from '../gate/types.ts';
+import type { ResultsDocument } from '../../reports/results/types.ts';
+
+const help = `Usage: isobench baseline save [--name NAME] [--file FILE] [--from RESULTS.json]... [--repeat N] [--quiet] [run options]
+
+Record a baseline for isobench gate: each target's latency percentiles as a ratio to native
+(same scenario, route and run) and native's req/s, per repeat, with their median and spread.
+Written to baselines/<NAME>.json (commit it), overwriting an older one of that name.
+
+  --name NAME      baseline name (default: default); letters, digits, '.', '_', '-'
+  --file FILE      write here instead of baselines/<NAME>.json
+  --from FILE      make it from these results documents instead of running (repeatable)
+  --repeat N       run N times (default 3): more repeats, a better noise estimate
+  --quiet          no progress lines on stderr
+
+${RUN_FLAGS_HELP}
+
+The run options are recorded in the baseline; isobench gate reruns with them.
+Exit status: 0 saved, 2 could not (bad flags, run failed, no comparable rows).`;
+
+export const baselineCommand: Command = {
+  name: 'baseline',
+  summary: 'save a performance baseline for isobench gate (baseline save)',
+  help,
+  async run(argv) {
+    const { values, positionals } = parseFlags(
+      'baseline',
+      argv,
+      {
+        name: { type: 'string' },
+        file: { type: 'string' },
+        from: { type: 'string', multiple: true },
+        repeat: { type: 'string' },
+        quiet: { type: 'boolean' },
+        ...RUN_FLAGS,
+      },
+      true,
+    );
+    if (positionals.length === 0) throw new UsageError('baseline: missing sub-command (isobench baseline save ...)');
+    if (positionals[0] !== 'save') throw new UsageError(`baseline: unknown sub-command "${positionals[0]}" (only: save)`);
+    if (positionals.length > 1) throw new UsageError(`baseline: unexpected argument "${positionals[1]}"`);
+    const name = values.name ?? 'default';
+    try {
+      checkBaselineName(name);
+    } catch (err) {
+      throw new UsageError(`baseline: ${(err as Error).message}`);
+    }
+    const repeat = positiveNumber('baseline', '--repeat', values.repeat, { integer: true, max: 50 }) ?? 3;
+    const given = benchOptionsFrom('baseline', values);
+    if (values.from && (values.repeat !== undefined || Object.keys(given).length > 0)) {
+      throw new UsageError('baseline: --from uses existing results; it cannot be combined with --repeat or run options');
+    }
+    const file = values.file ?? baselinePath(name);
+
+    let docs: ResultsDocument[];
+    let runOptions: BaselineRunOptions;
+    try {
+      if (values.from) {
+        docs = await Promise.all(values.from.map(readResultsDocument));
+        runOptions = runOptionsFromDocuments(docs);
+      } else {
+        runOptions = { ...given };
+        docs = await runRepeats(runWithoutFile, given, repeat, values.quiet === true);
+      }
+    } catch (err) {
+      process.stderr.write(`isobench baseline: could not run: ${(err as Error).message.split('\n')[0]}\n`);
+      return 2;
+    }
+    const baseline = makeBaseline(name, docs, runOptions);
+    if (baseline.metrics.length === 0) {
+      const reasons = baseline.rows.filter((r) => r.status !== 'ok').map((r) => `${r.scenario}/${r.route} ${r.target}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`);
+      process.stderr.write(`isobench baseline: could not save: no row produced a comparable metric (needs native ok rows)${reasons.length ? `; ${reasons.slice(0, 3).join('; ')}` : ''}\n`);
+      return 2;
+    }
+    try {
+      await writeBaseline(file, baseline);
+    } catch (err) {
+      process.stderr.write(`isobench baseline: could not write ${file}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    const ratios = baseline.metrics.filter((m) => m.kind === 'ratio-to-native').length;
+    process.stdout.write(`saved ${file}: ${baseline.metrics.length} metrics (${ratios} ratios to native) from ${docs.length} repeat${docs.length === 1 ? '' : 's'}\n`);
+    return 0;
+  },
+};

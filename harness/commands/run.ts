@@ -1,0 +1,121 @@
+// `isobench run`: measure scenarios × targets and write one results document.
+import type { Command } from './command.ts';
+import { UsageError } from './command.ts';
+import type { ClientMode, ResultsDocument } from '../../reports/results/types.ts';
+import type { ProgressListener } from '../progress.ts';
+import { DEFAULTS, PlanError, runBenchmark, type RunOptions } from '../run.ts';
+import { plainProgress } from '../progress-printer.ts';
+import { summaryTable } from '../summary.ts';
+import { parseFlags, positiveInt, positiveNumber, settingPairs } from './flags.ts';
+
+const help = `usage: isobench run [options]
+
+Runs every (scenario, route, target) of the plan: starts the server, warms it up, measures it,
+probes per-request isolation, and writes one results document.
+
+  --scenario NAME          scenario to run (repeatable; default: all)
+  --target NAME            target to run on (repeatable; default: all, unavailable ones are skipped)
+  --route NAME             route to measure (repeatable; default: every route of each scenario)
+  --duration SECONDS       measured phase length (default ${DEFAULTS.durationSec})
+  --requests N             measure N requests instead of a duration
+  --warmup N               warm-up requests per route, discarded (default ${DEFAULTS.warmup})
+  --connections N          concurrent connections (default ${DEFAULTS.connections})
+  --client MODE            keepalive | per-request (default: what each target needs)
+  --pin / --no-pin         server on CPU 1, load generator on CPU 0 (default: pin when 2+ CPUs)
+  --port N                 fixed server port (default: a free port per server)
+  --set KEY=VALUE          scenario setting, e.g. --set delayMs=5 (repeatable)
+  --ready-timeout SECONDS  how long a server may take to answer (default ${DEFAULTS.readyTimeoutSec})
+  --out FILE.json          results file (default results/run-<timestamp>.json)
+  --no-tui                 plain progress lines and a summary table (no live view)
+  --help                   this text
+
+Exit status: 0 when every planned row is ok or skipped because its target is not available,
+1 when a row failed (or a scenario or target you named could not run), 2 for bad input.`;
+
+const flagSpec = {
+  scenario: { type: 'string', multiple: true },
+  target: { type: 'string', multiple: true },
+  route: { type: 'string', multiple: true },
+  duration: { type: 'string' },
+  requests: { type: 'string' },
+  warmup: { type: 'string' },
+  connections: { type: 'string' },
+  client: { type: 'string' },
+  pin: { type: 'boolean' },
+  'no-pin': { type: 'boolean' },
+  port: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  'ready-timeout': { type: 'string' },
+  out: { type: 'string' },
+  'no-tui': { type: 'boolean' },
+} as const;
+
+export interface ParsedRunArgs {
+  options: RunOptions;
+  noTui: boolean;
+}
+
+export function parseRunArgs(argv: string[]): ParsedRunArgs {
+  const { values: v } = parseFlags(argv, flagSpec);
+  if (v.duration !== undefined && v.requests !== undefined) throw new UsageError('give --duration or --requests, not both');
+  if (v.pin && v['no-pin']) throw new UsageError('give --pin or --no-pin, not both');
+  if (v.client !== undefined && v.client !== 'keepalive' && v.client !== 'per-request') {
+    throw new UsageError(`--client must be keepalive or per-request, got '${v.client}'`);
+  }
+  if (v.out !== undefined && !v.out.endsWith('.json')) throw new UsageError(`--out must name a .json file, got '${v.out}'`);
+  const warmup = v.warmup === undefined ? undefined : v.warmup === '0' ? 0 : positiveInt('--warmup', v.warmup);
+  const options: RunOptions = {
+    scenarios: v.scenario,
+    targets: v.target,
+    routes: v.route,
+    durationSec: v.duration === undefined ? undefined : positiveNumber('--duration', v.duration),
+    requests: v.requests === undefined ? undefined : positiveInt('--requests', v.requests),
+    warmup,
+    connections: v.connections === undefined ? undefined : positiveInt('--connections', v.connections, 1024),
+    client: v.client as ClientMode | undefined,
+    pin: !v['no-pin'],
+    port: v.port === undefined ? undefined : positiveInt('--port', v.port, 65535),
+    scenarioSettings: settingPairs(v.set ?? []),
+    readyTimeoutSec: v['ready-timeout'] === undefined ? undefined : positiveNumber('--ready-timeout', v['ready-timeout']),
+    out: v.out,
+  };
+  return { options, noTui: Boolean(v['no-tui']) };
+}
+
+/** Rows that make `run` exit non-zero: failures, and skips of what the user named explicitly. */
+export function runFailures(doc: ResultsDocument, options: RunOptions): string[] {
+  const problems = doc.runs.filter((r) => r.status === 'failed').map((r) => `${r.scenario} ${r.route} @ ${r.target}: ${r.reason}`);
+  const named = (list: string[] | undefined, name: string) => list?.includes(name) ?? false;
+  for (const r of doc.runs) {
+    if (r.status === 'skipped' && (named(options.scenarios, r.scenario) || named(options.targets, r.target))) {
+      problems.push(`${r.scenario} ${r.route} @ ${r.target} skipped: ${r.reason}`);
+    }
+  }
+  return problems;
+}
+
+/** Runs with a listener (the plain printer unless a view supplies its own) and returns the exit code. */
+export async function runAndReport(parsed: ParsedRunArgs, listener?: ProgressListener): Promise<number> {
+  let doc: ResultsDocument;
+  try {
+    doc = await runBenchmark(parsed.options, listener ?? plainProgress());
+  } catch (err) {
+    if (err instanceof PlanError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (!listener) process.stdout.write(summaryTable(doc) + '\n');
+  const problems = runFailures(doc, parsed.options);
+  for (const p of problems) process.stderr.write(`isobench: ${p}\n`);
+  return problems.length ? 1 : 0;
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'measure scenarios on targets and write a results document',
+  help,
+  async run(argv) {
+    const parsed = parseRunArgs(argv);
+    // The live terminal view hooks in here (when stdout is a TTY and --no-tui is absent).
+    return runAndReport(parsed);
+  },
+};

@@ -1,0 +1,261 @@
+// Server processes under the harness: started detached in their own process group (pinned with
+// taskset), waited on until they answer HTTP, watched for early death, measured for peak RSS,
+// and stopped as a whole group — also when the harness fails or is interrupted.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+
+export class ServerError extends Error {}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ServerProcessOptions {
+  /** for messages, e.g. "python-wsgi/native" */
+  name: string;
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** taskset CPU list, or null for no pinning */
+  cpus: string | null;
+  /** any HTTP response from this URL means ready */
+  readyUrl: string;
+  readyTimeoutMs: number;
+  log?(line: string): void;
+  signal?: AbortSignal;
+}
+
+export interface ServerProcess {
+  pid: number;
+  /** resolves when the process exits, for whatever reason */
+  exited: Promise<ExitInfo>;
+  alive(): boolean;
+  /** the last lines the server wrote to stderr/stdout */
+  outputTail(): string;
+  rssPeakBytes(): number | undefined;
+  stop(): Promise<void>;
+}
+
+// ---- every live process group, so none outlives the harness ----
+
+const liveGroups = new Set<number>();
+let handlersInstalled = false;
+
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is already gone
+  }
+}
+
+export function killAllServers(): void {
+  for (const pgid of liveGroups) killGroup(pgid, 'SIGKILL');
+  liveGroups.clear();
+}
+
+/** Puts a detached child's process group under the same guarantee as servers; returns its release. */
+export function trackProcessGroup(pgid: number): () => void {
+  installHandlers();
+  liveGroups.add(pgid);
+  return () => liveGroups.delete(pgid);
+}
+
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', killAllServers);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      killAllServers();
+      process.stderr.write(`isobench: interrupted (${sig}); servers stopped\n`);
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
+// ---- /proc helpers ----
+
+/** pids whose process group is pgid */
+export function groupMembers(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // fields after the parenthesised command: state ppid pgrp ...
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid) pids.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids;
+}
+
+const PAGE_SIZE = 4096;
+
+function groupRssBytes(pgid: number): number {
+  let total = 0;
+  for (const pid of groupMembers(pgid)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * PAGE_SIZE;
+    } catch {
+      // exited
+    }
+  }
+  return total;
+}
+
+// ---- ports ----
+
+/** Throws ServerError when something already listens on host:port. */
+export function assertPortFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new ServerError(err.code === 'EADDRINUSE' ? `port ${port} on ${host} is in use` : `cannot use port ${port} on ${host}: ${err.message}`)),
+    );
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+export function findFreePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen({ host, port: 0 }, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// ---- readiness ----
+
+function answers(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: 1000, headers: { connection: 'close' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(true));
+      res.on('error', () => resolve(true));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function describeExit(e: ExitInfo): string {
+  return e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.at(-1) ?? '';
+}
+
+// ---- the process ----
+
+export async function startServerProcess(opts: ServerProcessOptions): Promise<ServerProcess> {
+  installHandlers();
+  const [program, ...args] = opts.argv;
+  if (!program) throw new ServerError(`${opts.name}: empty command line`);
+  const command = opts.cpus !== null ? 'taskset' : program;
+  const commandArgs = opts.cpus !== null ? ['-c', opts.cpus, program, ...args] : args;
+  opts.log?.(`${opts.name}: ${opts.cpus !== null ? `taskset -c ${opts.cpus} ` : ''}${opts.argv.join(' ')}`);
+
+  const child: ChildProcess = spawn(command, commandArgs, {
+    cwd: opts.cwd,
+    env: opts.env,
+    detached: true, // its own process group, so stop() reaches everything it forks
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-8192);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+
+  let exitInfo: ExitInfo | null = null;
+  const exited = new Promise<ExitInfo>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exitInfo = { code, signal };
+      resolve(exitInfo);
+    });
+  });
+
+  const pid = child.pid;
+  if (pid === undefined) {
+    const err = await spawnError;
+    throw new ServerError(`${opts.name}: cannot start ${program}: ${err.message}`);
+  }
+  liveGroups.add(pid);
+
+  let rssPeak: number | undefined;
+  const sampleRss = () => {
+    const rss = groupRssBytes(pid);
+    if (rss > 0) rssPeak = Math.max(rssPeak ?? 0, rss);
+  };
+  const sampler = setInterval(sampleRss, 250);
+  sampler.unref();
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      clearInterval(sampler);
+      if (!exitInfo) sampleRss();
+      killGroup(pid, 'SIGTERM');
+      await Promise.race([exited, sleep(3000)]);
+      killGroup(pid, 'SIGKILL'); // whatever is left of the group, leader or not
+      await Promise.race([exited, sleep(2000)]);
+      for (let i = 0; i < 40 && groupMembers(pid).length > 0; i++) await sleep(50);
+      liveGroups.delete(pid);
+    })();
+    return stopping;
+  };
+
+  const server: ServerProcess = {
+    pid,
+    exited,
+    alive: () => exitInfo === null,
+    outputTail: () => output,
+    rssPeakBytes: () => rssPeak,
+    stop,
+  };
+
+  // Wait for the first HTTP answer, the process's death, the timeout, or cancellation.
+  const deadline = Date.now() + opts.readyTimeoutMs;
+  try {
+    for (;;) {
+      if (opts.signal?.aborted) throw new ServerError(`${opts.name}: cancelled while starting`);
+      if (exitInfo) {
+        const why = lastLine(output);
+        throw new ServerError(`${opts.name}: server ${describeExit(exitInfo)} before it was ready${why ? `: ${why}` : ''}`);
+      }
+      if (await answers(opts.readyUrl)) break;
+      if (Date.now() > deadline) {
+        const why = lastLine(output);
+        throw new ServerError(`${opts.name}: server not ready after ${opts.readyTimeoutMs / 1000} s at ${opts.readyUrl}${why ? ` (last output: ${why})` : ''}`);
+      }
+      await Promise.race([sleep(50), exited]);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  sampleRss();
+  return server;
+}
+
+/** One line saying how a server died mid-run, with the last thing it wrote. */
+export function deathMessage(name: string, e: ExitInfo, output: string): string {
+  const why = lastLine(output);
+  return `${name}: server ${describeExit(e)} during the run${why ? `: ${why}` : ''}`;
+}

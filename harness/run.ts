@@ -1,0 +1,297 @@
+// One benchmark run: the plan (scenarios × routes × targets), each server started, warmed up,
+// measured and probed, and one results document at the end. Views, gate and tune call runBenchmark.
+import type { ProgressListener, RowKey } from './progress.ts';
+import type { Scenario, ScenarioSettings, Route } from '../scenarios/scenario.ts';
+import type { RunningServer, Target } from './targets/target.ts';
+import type { ClientMode, ResultsDocument, RunRow } from '../reports/results/types.ts';
+import { SCHEMA_VERSION } from '../reports/results/types.ts';
+import { scenarios as allScenarios } from '../scenarios/index.ts';
+import { targets as allTargets } from './targets/index.ts';
+import { machineFacts } from '../reports/results/machine.ts';
+import { toolVersions } from '../reports/results/versions.ts';
+import { encodeHistogram, summarizeLatency } from '../reports/results/histogram.ts';
+import { defaultResultsPath, writeResults } from '../reports/results/writer.ts';
+import { LoadRecorder, runLoad } from './load/index.ts';
+import { probeIsolation } from './isolation.ts';
+import { choosePinning, pinSelf, type Pinning } from './pinning.ts';
+import { assertPortFree, findFreePort } from './process.ts';
+
+export interface RunOptions {
+  /** scenario names; default every scenario */
+  scenarios?: string[];
+  /** target names; default every target (unavailable ones give skipped rows) */
+  targets?: string[];
+  /** route names; default every route of each scenario */
+  routes?: string[];
+  /** measured phase length (default 10 s) unless requests is given */
+  durationSec?: number;
+  requests?: number;
+  /** warm-up requests per route, discarded (default 200) */
+  warmup?: number;
+  connections?: number;
+  /** default: what each target needs (and per-request for scenarios that close every connection) */
+  client?: ClientMode;
+  /** server on CPU 1, load generator on CPU 0 (default true) */
+  pin?: boolean;
+  /** results file; default results/run-<timestamp>.json; null: do not write */
+  out?: string | null;
+  /** extra scenario settings, e.g. { delayMs: 5 } */
+  scenarioSettings?: Record<string, unknown>;
+  host?: string;
+  /** fixed server port (default: a free one per server) */
+  port?: number;
+  readyTimeoutSec?: number;
+  probeRequests?: number;
+  requestTimeoutMs?: number;
+  /** check every Nth response body (default 50) */
+  sampleEvery?: number;
+  signal?: AbortSignal;
+  /** registries (tests pass their own) */
+  scenarioList?: Scenario[];
+  targetList?: Target[];
+  log?(line: string): void;
+}
+
+/** A plan that cannot run: unknown scenario, target or route. */
+export class PlanError extends Error {}
+
+interface PlannedPair {
+  scenario: Scenario;
+  target: Target;
+  routes: Route[];
+}
+
+export const DEFAULTS = { durationSec: 10, warmup: 200, connections: 1, host: '127.0.0.1', readyTimeoutSec: 30, probeRequests: 5, requestTimeoutMs: 10_000, sampleEvery: 50 };
+
+function pick<T extends { name: string }>(kind: string, all: T[], names: string[] | undefined): T[] {
+  if (!names?.length) return all;
+  return names.map((n) => {
+    const found = all.find((x) => x.name === n);
+    if (!found) throw new PlanError(`unknown ${kind} '${n}' (known: ${all.map((x) => x.name).join(', ')})`);
+    return found;
+  });
+}
+
+export function planRuns(options: RunOptions): PlannedPair[] {
+  const scenarioList = pick('scenario', options.scenarioList ?? allScenarios, options.scenarios);
+  const targetList = pick('target', options.targetList ?? allTargets, options.targets);
+  if (!scenarioList.length) throw new PlanError('no scenarios registered');
+  const pairs: PlannedPair[] = [];
+  for (const scenario of scenarioList) {
+    const routes = options.routes?.length ? scenario.routes.filter((r) => options.routes!.includes(r.name)) : scenario.routes;
+    if (!routes.length) continue;
+    for (const target of targetList) pairs.push({ scenario, target, routes });
+  }
+  if (!pairs.length) {
+    const known = [...new Set(scenarioList.flatMap((s) => s.routes.map((r) => r.name)))];
+    throw new PlanError(`no scenario has route ${options.routes!.map((r) => `'${r}'`).join(', ')} (known: ${known.join(', ')})`);
+  }
+  return pairs;
+}
+
+function clientFor(scenario: Scenario, target: Target, requested?: ClientMode): ClientMode {
+  if (requested) return requested;
+  return scenario.keepAlive === false ? 'per-request' : target.clientMode;
+}
+
+export async function runBenchmark(options: RunOptions = {}, onProgress?: ProgressListener): Promise<ResultsDocument> {
+  const pairs = planRuns(options);
+  const opts = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as RunOptions & typeof DEFAULTS;
+  const measured = opts.requests ? { requests: opts.requests } : { durationSec: opts.durationSec };
+  const emit: ProgressListener = onProgress ?? (() => {});
+  const log = opts.log ?? (() => {});
+  const createdAt = new Date();
+  const [machine, versions] = [machineFacts(), await toolVersions()];
+  const pinning = choosePinning(opts.pin !== false);
+
+  const settings: Record<string, unknown> = {
+    ...measured,
+    warmupRequests: opts.warmup,
+    connections: opts.connections,
+    client: opts.client ?? 'per target',
+    pinning,
+    host: opts.host,
+    requestTimeoutMs: opts.requestTimeoutMs,
+    probeRequests: opts.probeRequests,
+    sampleEvery: opts.sampleEvery,
+    scenarioSettings: opts.scenarioSettings ?? {},
+    scenarios: Object.fromEntries(
+      [...new Set(pairs.map((p) => p.scenario))].map((s) => [s.name, s.describeSettings({ host: opts.host, port: 0, ...opts.scenarioSettings })]),
+    ),
+  };
+  const rowKeys: RowKey[] = pairs.flatMap((p) => p.routes.map((r) => ({ scenario: p.scenario.name, route: r.name, target: p.target.name })));
+  emit({ kind: 'plan', rows: rowKeys, settings });
+
+  const runs: RunRow[] = [];
+  const finish = (row: RunRow) => {
+    runs.push(row);
+    const key = { scenario: row.scenario, route: row.route, target: row.target };
+    emit({ kind: 'phase', row: key, phase: row.status === 'ok' ? 'done' : row.status, ...(row.reason ? { reason: row.reason } : {}) });
+    emit({ kind: 'row-done', row: key, result: row });
+  };
+
+  const restoreAffinity = pinning.client !== null ? pinSelf(pinning.client) : () => {};
+  try {
+    for (const pair of pairs) {
+      const base = { scenario: pair.scenario.name, target: pair.target.name };
+      if (opts.signal?.aborted) {
+        for (const r of pair.routes) finish({ ...base, route: r.name, status: 'skipped', reason: 'run cancelled' });
+        continue;
+      }
+      const availability = await pair.target.availability(pair.scenario);
+      if (!availability.ok) {
+        for (const r of pair.routes) finish({ ...base, route: r.name, status: 'skipped', reason: availability.reason });
+        continue;
+      }
+      await runPair(pair, availability.engine, opts, pinning, measured, emit, log, finish);
+    }
+  } finally {
+    restoreAffinity();
+  }
+
+  const doc: ResultsDocument = { schemaVersion: SCHEMA_VERSION, createdAt: createdAt.toISOString(), machine, versions, settings, runs };
+  const outFile = opts.out === null ? undefined : opts.out ?? defaultResultsPath(createdAt);
+  if (outFile) writeResults(doc, outFile);
+  emit({ kind: 'finished', results: doc, ...(outFile ? { outFile } : {}) });
+  return doc;
+}
+
+async function runPair(
+  pair: PlannedPair,
+  engine: string,
+  opts: RunOptions & typeof DEFAULTS,
+  pinning: Pinning,
+  measured: { requests?: number; durationSec?: number },
+  emit: ProgressListener,
+  log: (line: string) => void,
+  finish: (row: RunRow) => void,
+): Promise<void> {
+  const { scenario, target } = pair;
+  const client = clientFor(scenario, target, opts.client);
+  const base = { scenario: scenario.name, target: target.name, engine };
+  const keyOf = (r: Route): RowKey => ({ scenario: scenario.name, route: r.name, target: target.name });
+  const finished = new Set<string>();
+  const finishRoute = (row: RunRow) => {
+    finished.add(row.route);
+    finish(row);
+  };
+  const failAll = (routes: Route[], reason: string) =>
+    routes.filter((r) => !finished.has(r.name)).forEach((r) => finishRoute({ ...base, route: r.name, status: 'failed', reason, client }));
+
+  if (client === 'keepalive' && scenario.keepAlive === false) {
+    for (const r of pair.routes) {
+      finishRoute({ ...base, route: r.name, status: 'skipped', client, reason: `${scenario.name} closes every connection, so keep-alive load does not apply` });
+    }
+    return;
+  }
+
+  let server: RunningServer | undefined;
+  try {
+    const port = opts.port ?? (await findFreePort(opts.host));
+    if (opts.port !== undefined) await assertPortFree(opts.host, port);
+    const scenarioSettings: ScenarioSettings = { ...opts.scenarioSettings, host: opts.host, port, readyTimeoutMs: opts.readyTimeoutSec * 1000 };
+    for (const r of pair.routes) emit({ kind: 'phase', row: keyOf(r), phase: 'starting' });
+    server = await target.start({ scenario, settings: scenarioSettings, serverCpus: pinning.server, signal: opts.signal, log });
+  } catch (err) {
+    failAll(pair.routes, (err as Error).message);
+    return;
+  }
+
+  const serverGone = new AbortController();
+  let deathReason: string | null = null;
+  server.died?.then((reason) => {
+    deathReason = reason;
+    serverGone.abort();
+  });
+  const onCancel = () => serverGone.abort();
+  opts.signal?.addEventListener('abort', onCancel, { once: true });
+
+  try {
+    const url = new URL(server.url);
+    const loadBase = {
+      host: url.hostname,
+      port: Number(url.port),
+      connections: opts.connections,
+      timeoutMs: opts.requestTimeoutMs,
+      sampleEvery: opts.sampleEvery,
+      clientCpus: pinning.client,
+      signal: serverGone.signal,
+    };
+    for (const [i, route] of pair.routes.entries()) {
+      const key = keyOf(route);
+      if (deathReason || opts.signal?.aborted) {
+        const rest = pair.routes.slice(i);
+        if (deathReason) failAll(rest, deathReason);
+        else rest.forEach((r) => finishRoute({ ...base, route: r.name, status: 'skipped', reason: 'run cancelled' }));
+        return;
+      }
+      if (opts.warmup > 0) {
+        emit({ kind: 'phase', row: key, phase: 'warming' });
+        const warm = new LoadRecorder();
+        await runLoad(client, { ...loadBase, path: route.path, requests: Math.max(opts.warmup, opts.connections), check: route.check, recorder: warm });
+        if (warm.responses === 0 && !deathReason) {
+          failAll([route], `no successful response during warm-up: ${warm.errorExamples[0] ?? 'unknown error'}`);
+          continue;
+        }
+      }
+      await server.resetCounters?.();
+      emit({ kind: 'phase', row: key, phase: 'measuring' });
+      const recorder = new LoadRecorder();
+      const totalSec = measured.durationSec ?? 0;
+      const ticker = setInterval(() => {
+        const elapsedSec = (performance.now() - recorder.startedAt) / 1000;
+        emit({
+          kind: 'tick', row: key, elapsedSec, totalSec, requests: recorder.responses,
+          rps: recorder.responses / Math.max(elapsedSec, 1e-3),
+          p50Us: recorder.histogram.totalCount ? recorder.histogram.getValueAtPercentile(50) : 0,
+          p99Us: recorder.histogram.totalCount ? recorder.histogram.getValueAtPercentile(99) : 0,
+          errors: recorder.errorCount(),
+        });
+      }, 1000);
+      let outcome;
+      try {
+        outcome = await runLoad(client, { ...loadBase, path: route.path, ...measured, check: route.check, recorder });
+      } finally {
+        clearInterval(ticker);
+      }
+      if (deathReason) {
+        failAll(pair.routes.slice(i), deathReason);
+        return;
+      }
+      const counters = await server.counters?.();
+      const isolation = await probeIsolation(server.url, scenario.probePath, opts.probeRequests);
+      const row: RunRow = {
+        ...base,
+        route: route.name,
+        path: route.path,
+        status: 'ok',
+        client,
+        connections: opts.connections,
+        pinning: { server: pinning.server, client: pinning.client },
+        latencyUs: summarizeLatency(recorder.histogram),
+        histogram: encodeHistogram(recorder.histogram),
+        requests: recorder.responses,
+        durationSec: Math.round(outcome.durationSec * 1000) / 1000,
+        rps: Math.round((recorder.responses / outcome.durationSec) * 10) / 10,
+        errors: recorder.nonZeroErrors(),
+        checkedResponses: recorder.checked,
+        isolation: { verdict: isolation.verdict, samples: isolation.samples, expected: target.expectsIsolation ? 'isolated' : 'shared' },
+        ...(isolation.error ? { isolationError: isolation.error } : {}),
+        ...(recorder.errorExamples.length ? { errorExamples: recorder.errorExamples } : {}),
+        ...(counters ? { engineCounters: counters } : {}),
+      };
+      if (recorder.responses === 0) {
+        row.status = 'failed';
+        row.reason = `no successful responses: ${recorder.errorExamples[0] ?? 'unknown error'}`;
+      }
+      const rss = server.rssPeakBytes();
+      if (rss !== undefined) row.rssPeakBytes = rss;
+      finishRoute(row);
+    }
+  } catch (err) {
+    failAll(pair.routes, deathReason ?? (err as Error).message);
+  } finally {
+    opts.signal?.removeEventListener('abort', onCancel);
+    await server.stop();
+  }
+}

@@ -1,0 +1,128 @@
+/* Internal structures shared by the engine's modules. One `struct vm` per KVM VM (master or
+ * worker); syscall handlers receive it as their context. */
+#ifndef IB_ENGINE_H
+#define IB_ENGINE_H
+#include <linux/kvm.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <signal.h>
+#include <time.h>
+#include "../include/isobench.h"
+#include "layout.h"
+#include "alloc.h"
+#include "counters.h"
+
+#define IB_EXT_MAX 16      /* per-VM state slots for syscall families (see syscall.h) */
+#define IB_CAPTURE_MAX (1u << 20)
+
+enum stop_reason {
+  STOP_NONE = 0,
+  STOP_READY,   /* master reached its freeze point */
+  STOP_BLOCKED, /* guest waits for the next request (vm->resume completes the call) */
+  STOP_EXIT,
+  STOP_FAULT,
+  STOP_LIMIT_TIME,
+  STOP_LIMIT_MEM,
+  STOP_KILLED,
+};
+
+/* Emulated process state kept by the host. Plain data (no pointers): the frozen master's copy
+ * is restored into a worker by assignment on every reset. */
+struct guest_proc {
+  uint64_t brk_start, brk_cur, brk_max; /* [brk_start, brk_max) reserved for brk */
+  uint64_t mmap_lo, mmap_hi;            /* anonymous mmap region, allocated top-down */
+  uint64_t stack_lo, stack_hi;
+  uint64_t at_random;                   /* guest address of the 16 AT_RANDOM bytes */
+  uint64_t tid_address, robust_list;
+  uint64_t generation;                  /* bumped on every change: lets reset skip the copy */
+  struct alloc_map amap;                /* anonymous mappings */
+};
+
+struct capture {
+  char *buf;
+  size_t len, cap;
+  uint64_t dropped;
+};
+
+struct request_io {
+  const uint8_t *in;
+  size_t in_len;
+  int in_delivered;
+  uint8_t *out;
+  size_t out_cap;
+  uint64_t out_len;
+};
+
+struct ib_master;
+
+struct vm {
+  int vm_fd, vcpu_fd;
+  struct kvm_run *run;
+  size_t run_size;
+  uint8_t *mem; /* host mapping of guest memory: MAP_SHARED (master) or MAP_PRIVATE (worker) */
+  uint64_t mem_size;
+  uint64_t npages;
+  int is_worker;
+  int memfd;                             /* master: the memfd behind mem; worker: -1 */
+  const struct guest_proc *baseline;     /* worker: the frozen master's process state */
+  struct ib_master *master;
+  ib_limits limits;
+
+  /* host-side writes into guest memory since the last dirty collection (1 bit per page) */
+  uint64_t *host_dirty;
+  uint64_t bitmap_words;
+
+  struct guest_proc proc;
+  struct capture out[3]; /* index 1 = stdout, 2 = stderr */
+
+  /* run state */
+  enum stop_reason stop;
+  char stop_msg[256];
+  int exit_code;
+  long (*resume)(struct vm *vm); /* completes the call the guest is blocked in */
+  uint64_t blocked_args[6];
+  struct request_io req;
+  uint64_t req_exits, req_syscalls;
+
+  /* per-run limits */
+  timer_t timer;
+  int timer_armed_tid; /* tid the timer signals, 0 = no timer */
+  uint64_t deadline_ns;
+  uint64_t dirty_cap_pages; /* 0 = no cap */
+
+  struct ib_counters ctr;
+  void *ext[IB_EXT_MAX];
+};
+
+/* error reporting (api.c): thread-local message */
+void ib_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* kvm.c: KVM plumbing */
+int kvm_open(void); /* shared /dev/kvm fd, -1 + error */
+int vm_create_kvm(struct vm *vm);           /* VM fd, memslot (vm->mem must be mapped), vCPU, CPUID, MSRs */
+int vm_write_low_layout(struct vm *vm);     /* page tables, GDT/TSS/IDT, stub pages into vm->mem */
+int vm_set_user_sregs(struct vm *vm);       /* long mode, ring 3 */
+int vm_probe_exit_path(struct vm *vm, int *ring0); /* runs the probe; sets LSTAR accordingly */
+int vm_set_lstar(struct vm *vm, int ring0);
+int vm_sync_tsc(struct vm *vm);             /* guest TSC := host TSC */
+void vm_destroy_kvm(struct vm *vm);
+uint64_t host_tsc(void);
+const char *exit_path_name(void);
+int exit_path_ring0(void);
+void fill_clock_page(uint8_t *data_page);   /* TSC calibration for the stub's clock_gettime */
+
+/* run.c: the vCPU loop */
+int vm_run(struct vm *vm, uint64_t time_limit_us); /* runs until a stop; returns enum stop_reason */
+uint64_t now_ns(void);
+void vm_stop(struct vm *vm, enum stop_reason why, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void vm_count_dirty(struct vm *vm, uint64_t *kvm_bitmap, uint64_t *pages);
+
+/* elf.c */
+struct elf_image;
+int elf_load_program(struct vm *vm, const char *path, const char *const *argv, const char *const *envp,
+                     uint64_t *entry, uint64_t *sp);
+
+/* capture of stdout/stderr */
+void capture_append(struct capture *c, const void *p, size_t n);
+
+#endif

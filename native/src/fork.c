@@ -1,0 +1,334 @@
+/* Fork and reset. Guest memory is one memfd: the master maps it MAP_SHARED while it boots and
+ * never runs after the freeze; each worker maps it MAP_PRIVATE as its KVM memslot, so host
+ * copy-on-write isolates workers from the master and from each other whatever the guest's page
+ * tables say. Dirty pages come from KVM's dirty log (manual-protect mode) plus a host bitmap of
+ * the host's own writes into the guest. */
+#include "fork.h"
+#include "gmem.h"
+#include "syscall.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#define DEFAULT_MEM (256ULL << 20)
+#define DEFAULT_BOOT_US 10000000ULL
+#define DEFAULT_REQ_US 1000000ULL
+#define DEFAULT_HYBRID (1ULL << 20)
+
+static const char *mode_name(int mode) {
+  static const char *const n[] = {"persist", "pages", "full", "hybrid"};
+  return mode >= 0 && mode <= 3 ? n[mode] : "?";
+}
+
+static int vm_alloc_bitmaps(struct vm *vm) {
+  vm->npages = vm->mem_size / GPAGE;
+  vm->bitmap_words = (vm->npages + 63) / 64;
+  if (!vm->is_worker) return 0;
+  vm->host_dirty = calloc(vm->bitmap_words, 8);
+  return vm->host_dirty ? 0 : -1;
+}
+
+static void vm_free(struct vm *vm) {
+  sys_hooks_destroy(vm);
+  if (vm->timer_armed_tid) timer_delete(vm->timer);
+  vm_destroy_kvm(vm);
+  if (vm->mem) munmap(vm->mem, vm->mem_size);
+  if (vm->memfd >= 0) close(vm->memfd);
+  free(vm->host_dirty);
+  for (int i = 0; i < 3; i++) free(vm->out[i].buf);
+}
+
+ib_master *master_create(const char *path, const char *const *argv, const char *const *envp, const ib_limits *lim) {
+  if (kvm_open() < 0) return NULL;
+  ib_master *m = calloc(1, sizeof(*m));
+  struct vm *vm = &m->vm;
+  vm->vm_fd = vm->vcpu_fd = vm->memfd = -1;
+  if (lim) vm->limits = *lim;
+  if (!vm->limits.mem_bytes) vm->limits.mem_bytes = DEFAULT_MEM;
+  if (!vm->limits.boot_time_us) vm->limits.boot_time_us = DEFAULT_BOOT_US;
+  if (!vm->limits.request_time_us) vm->limits.request_time_us = DEFAULT_REQ_US;
+  if (!vm->limits.hybrid_threshold_bytes) vm->limits.hybrid_threshold_bytes = DEFAULT_HYBRID;
+  vm->mem_size = (vm->limits.mem_bytes + HUGE2M - 1) & ~(HUGE2M - 1);
+  vm->limits.mem_bytes = vm->mem_size;
+  vm->master = m;
+  if (vm->mem_size > ((uint64_t)L_PD_MAX << 30) || vm->mem_size < 4 * HUGE2M) {
+    ib_set_error("memory limit %llu bytes: must be between 8 MiB and %d GiB", (unsigned long long)vm->mem_size, L_PD_MAX);
+    goto fail;
+  }
+  vm->memfd = memfd_create("isobench-guest", MFD_CLOEXEC);
+  if (vm->memfd < 0 || ftruncate(vm->memfd, (off_t)vm->mem_size) < 0) {
+    ib_set_error("guest memory memfd: %s", strerror(errno));
+    goto fail;
+  }
+  vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->memfd, 0);
+  if (vm->mem == MAP_FAILED) { vm->mem = NULL; ib_set_error("mmap guest memory: %s", strerror(errno)); goto fail; }
+  if (vm_alloc_bitmaps(vm) < 0 || vm_write_low_layout(vm) < 0 || vm_create_kvm(vm) < 0 || vm_set_user_sregs(vm) < 0)
+    goto fail;
+  int ring0;
+  if (vm_probe_exit_path(vm, &ring0) < 0 || vm_set_user_sregs(vm) < 0) goto fail;
+  uint64_t entry, sp;
+  if (elf_load_program(vm, path, argv, envp, &entry, &sp) < 0) goto fail;
+  struct kvm_regs r;
+  memset(&r, 0, sizeof(r));
+  r.rip = entry;
+  r.rsp = sp;
+  r.rflags = 0x2; /* IOPL 0: ring 3 reaches only the ports the TSS I/O bitmap opens */
+  if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0) { ib_set_error("KVM_SET_REGS: %s", strerror(errno)); goto fail; }
+  sys_hooks_create(vm);
+  return m;
+fail:
+  vm_free(vm);
+  free(m);
+  return NULL;
+}
+
+static int freeze(ib_master *m) {
+  struct vm *vm = &m->vm;
+  struct kvm_xsave xs;
+  if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &m->snap_regs) < 0 || ioctl(vm->vcpu_fd, KVM_GET_SREGS, &m->snap_sregs) < 0 ||
+      ioctl(vm->vcpu_fd, KVM_GET_XSAVE, &xs) < 0) {
+    ib_set_error("freeze: reading vCPU state: %s", strerror(errno));
+    return -1;
+  }
+  /* KVM reports a port exit with rip at the `out` (fast path, skipped on re-entry) or already
+   * past it (instruction emulator): accept both */
+  uint64_t rip = m->snap_regs.rip;
+  if (rip >= L_STUB && rip + 2 <= L_STUB + GPAGE && vm->mem[rip] == 0xE6 && vm->mem[rip + 1] == PORT_SYSCALL)
+    m->resume_rip = rip + 2;
+  else if (rip >= L_STUB + 2 && rip <= L_STUB + GPAGE && vm->mem[rip - 2] == 0xE6 && vm->mem[rip - 1] == PORT_SYSCALL)
+    m->resume_rip = rip;
+  else {
+    ib_set_error("freeze: vCPU is not stopped at the stub's port exit (rip 0x%llx)", (unsigned long long)rip);
+    return -1;
+  }
+  memcpy(vm->mem + L_XSAVE, xs.region, sizeof(xs.region));
+  uint8_t *d = vm->mem + L_DATA;
+  uint64_t rax = 0; /* the ready hypercall returns 0 */
+  memcpy(d + D_RESUME_RIP, &m->resume_rip, 8);
+  memcpy(d + D_RESUME_RAX, &rax, 8);
+  memcpy(d + D_RESUME_RDX, &m->snap_regs.rdx, 8);
+  memcpy(d + D_RESUME_FS, &m->snap_sregs.fs.base, 8);
+  memcpy(d + D_RESUME_GS, &m->snap_sregs.gs.base, 8);
+  m->snap_regs.rax = 0;
+  m->snap_regs.rflags = m->snap_regs.r11; /* as the syscall return would set it */
+  m->frozen_proc = vm->proc;
+  m->frozen = 1;
+  return 0;
+}
+
+int master_run_to_ready(ib_master *m) {
+  struct vm *vm = &m->vm;
+  if (m->frozen) { ib_set_error("master is already frozen"); return IB_ERROR; }
+  uint64_t t0 = now_ns();
+  int stop = vm_run(vm, vm->limits.boot_time_us);
+  vm->ctr.boot_ns = now_ns() - t0;
+  switch (stop) {
+  case STOP_READY:
+    return freeze(m) < 0 ? IB_ERROR : IB_OK;
+  case STOP_EXIT: ib_set_error("guest exited before ready (code %d)", vm->exit_code); return IB_EXITED;
+  case STOP_FAULT: ib_set_error("guest faulted before ready: %s", vm->stop_msg); return IB_FAULTED;
+  case STOP_LIMIT_TIME: ib_set_error("boot %s", vm->stop_msg); return IB_LIMIT_TIME;
+  case STOP_BLOCKED: ib_set_error("guest waited for a request before signalling ready"); return IB_KILLED;
+  default: ib_set_error("guest killed before ready: %s", vm->stop_msg); return IB_KILLED;
+  }
+}
+
+void master_destroy(ib_master *m) {
+  if (!m) return;
+  if (m->nworkers) { ib_set_error("master still has %d workers", m->nworkers); return; }
+  vm_free(&m->vm);
+  free(m->json);
+  free(m);
+}
+
+/* Rewrites what makes this worker differ from the master after the memory was put back. */
+static void apply_worker_fixups(ib_worker *w) {
+  struct vm *vm = &w->vm;
+  if (vm->proc.at_random && gm_valid(vm, vm->proc.at_random, 16)) memcpy(vm->mem + vm->proc.at_random, w->at_random, 16);
+}
+
+/* registers to resume from the frozen state: through the stub's resume trampoline */
+static void load_resume_regs(ib_worker *w) {
+  struct kvm_run *run = w->vm.run;
+  run->s.regs.regs = w->m->snap_regs;
+  run->s.regs.regs.rip = L_STUB + S_RESUME;
+  run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+}
+
+ib_worker *worker_fork(ib_master *m, int mode) {
+  if (!m->frozen) { ib_set_error("fork: master is not frozen (run it to ready first)"); return NULL; }
+  if (mode < 0 || mode > 3) { ib_set_error("fork: unknown reset mode %d", mode); return NULL; }
+  uint64_t t0 = now_ns();
+  ib_worker *w = calloc(1, sizeof(*w));
+  struct vm *vm = &w->vm;
+  vm->vm_fd = vm->vcpu_fd = vm->memfd = -1;
+  vm->is_worker = 1;
+  vm->master = m;
+  vm->limits = m->vm.limits;
+  vm->mem_size = m->vm.mem_size;
+  vm->baseline = &m->frozen_proc;
+  w->m = m;
+  w->mode = mode;
+  w->hybrid_threshold = vm->limits.hybrid_threshold_bytes;
+  vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, m->vm.memfd, 0);
+  if (vm->mem == MAP_FAILED) { vm->mem = NULL; ib_set_error("fork: mmap: %s", strerror(errno)); goto fail; }
+  if (vm_alloc_bitmaps(vm) < 0) goto fail;
+  w->since_reset = calloc(vm->bitmap_words, 8);
+  w->scratch = calloc(vm->bitmap_words, 8);
+  if (vm_create_kvm(vm) < 0) goto fail;
+  if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &m->snap_sregs) < 0) { ib_set_error("fork: KVM_SET_SREGS: %s", strerror(errno)); goto fail; }
+  vm->proc = m->frozen_proc;
+  if (getrandom(w->at_random, 16, 0) != 16) { ib_set_error("fork: getrandom failed"); goto fail; }
+  apply_worker_fixups(w);
+  memset(vm->host_dirty, 0, vm->bitmap_words * 8); /* the fixups are this worker's baseline */
+  load_resume_regs(w);
+  sys_hooks_fork(vm, &m->vm);
+  vm->ctr.forks++;
+  vm->ctr.fork_ns_sum += now_ns() - t0;
+  w->next = m->workers;
+  m->workers = w;
+  m->nworkers++;
+  return w;
+fail:
+  vm_free(vm);
+  free(w->since_reset);
+  free(w->scratch);
+  free(w);
+  return NULL;
+}
+
+/* folds this request's dirty pages into since_reset and re-arms KVM's dirty tracking for them */
+static uint64_t collect_dirty(ib_worker *w) {
+  struct vm *vm = &w->vm;
+  uint64_t n;
+  vm_count_dirty(vm, w->scratch, &n);
+  struct kvm_clear_dirty_log clr = {.slot = 0, .num_pages = (uint32_t)vm->npages, .first_page = 0};
+  clr.dirty_bitmap = w->scratch;
+  ioctl(vm->vm_fd, KVM_CLEAR_DIRTY_LOG, &clr);
+  uint64_t total = 0;
+  for (uint64_t i = 0; i < vm->bitmap_words; i++) {
+    w->since_reset[i] |= w->scratch[i] | vm->host_dirty[i];
+    total += __builtin_popcountll(w->since_reset[i]);
+    vm->host_dirty[i] = 0;
+  }
+  w->since_count = total;
+  return n;
+}
+
+int worker_run_request(ib_worker *w, const void *in, size_t in_len, void *out, size_t out_cap, ib_request_result *res) {
+  struct vm *vm = &w->vm;
+  ib_request_result local;
+  if (!res) res = &local;
+  memset(res, 0, sizeof(*res));
+  if (w->tainted && worker_reset(w, IB_MODE_FULL) < 0) return res->status = IB_ERROR;
+  vm->req = (struct request_io){.in = in ? in : (const uint8_t *)"", .in_len = in_len, .out = out, .out_cap = out_cap};
+  vm->req_exits = vm->req_syscalls = 0;
+  vm->dirty_cap_pages = vm->limits.request_dirty_bytes / GPAGE;
+  if (vm->resume) {
+    long (*fn)(struct vm *) = vm->resume;
+    vm->resume = NULL;
+    struct kvm_regs *r = &vm->run->s.regs.regs;
+    r->rax = (uint64_t)fn(vm);
+    r->rflags = r->r11;
+    vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+  }
+  int stop = vm_run(vm, vm->limits.request_time_us);
+  uint64_t dirty = collect_dirty(w);
+  struct ib_counters *c = &vm->ctr;
+  c->requests++;
+  c->dirty_sum += dirty;
+  if (dirty > c->dirty_max) c->dirty_max = dirty;
+  c->req_exits_sum += vm->req_exits;
+  if (vm->req_exits > c->req_exits_max) c->req_exits_max = vm->req_exits;
+  c->req_syscalls_sum += vm->req_syscalls;
+  res->dirty_pages = dirty;
+  res->exits = vm->req_exits;
+  res->syscalls = vm->req_syscalls;
+  res->out_len = vm->req.out_len;
+  switch (stop) {
+  case STOP_BLOCKED:
+    res->status = vm->req.in_delivered ? IB_OK : IB_KILLED;
+    if (!vm->req.in_delivered) ib_set_error("guest did not take the request");
+    break;
+  case STOP_EXIT: res->status = IB_EXITED; res->exit_code = vm->exit_code; break;
+  case STOP_FAULT: res->status = IB_FAULTED; break;
+  case STOP_LIMIT_TIME: res->status = IB_LIMIT_TIME; break;
+  case STOP_LIMIT_MEM: res->status = IB_LIMIT_MEMORY; break;
+  default: res->status = IB_KILLED; break;
+  }
+  if (res->status != IB_OK) {
+    w->tainted = 1;
+    vm->resume = NULL;
+    if (stop != STOP_BLOCKED) ib_set_error("%s", vm->stop_msg);
+  }
+  vm->req = (struct request_io){0};
+  return res->status;
+}
+
+int worker_reset(ib_worker *w, int mode) {
+  struct vm *vm = &w->vm;
+  ib_master *m = w->m;
+  if (mode < 0) mode = w->mode;
+  if (mode > 3) { ib_set_error("reset: unknown mode %d", mode); return -1; }
+  uint64_t t0 = now_ns();
+  if (w->tainted) mode = IB_MODE_FULL;
+  if (mode == IB_MODE_PERSIST) { vm->ctr.resets_persist++; return IB_MODE_PERSIST; }
+  if (mode == IB_MODE_HYBRID) mode = w->since_count * GPAGE > w->hybrid_threshold ? IB_MODE_FULL : IB_MODE_PAGES;
+  if (mode == IB_MODE_PAGES) {
+    for (uint64_t i = 0; i < vm->bitmap_words; i++) {
+      uint64_t bits = w->since_reset[i];
+      while (bits) {
+        uint64_t p = i * 64 + __builtin_ctzll(bits);
+        bits &= bits - 1;
+        memcpy(vm->mem + p * GPAGE, m->vm.mem + p * GPAGE, GPAGE);
+      }
+    }
+    vm->ctr.resets_pages++;
+  } else {
+    madvise(vm->mem, vm->mem_size, MADV_DONTNEED);
+    if (w->tainted) {
+      struct kvm_vcpu_events ev;
+      struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
+      memset(&ev, 0, sizeof(ev));
+      ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &ev);
+      ioctl(vm->vcpu_fd, KVM_SET_MP_STATE, &mp);
+      if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &m->snap_sregs) < 0) {
+        ib_set_error("reset: KVM_SET_SREGS: %s", strerror(errno));
+        return -1;
+      }
+    }
+    vm->ctr.resets_full++;
+  }
+  memset(w->since_reset, 0, vm->bitmap_words * 8);
+  w->since_count = 0;
+  if (vm->proc.generation != m->frozen_proc.generation) vm->proc = m->frozen_proc;
+  sys_hooks_reset(vm, mode == IB_MODE_FULL);
+  apply_worker_fixups(w);
+  memset(vm->host_dirty, 0, vm->bitmap_words * 8);
+  vm->resume = NULL;
+  w->tainted = 0;
+  load_resume_regs(w);
+  counters_reset_sample(&vm->ctr, now_ns() - t0);
+  return mode;
+}
+
+void worker_destroy(ib_worker *w) {
+  if (!w) return;
+  ib_master *m = w->m;
+  for (ib_worker **pp = &m->workers; *pp; pp = &(*pp)->next)
+    if (*pp == w) { *pp = w->next; break; }
+  m->nworkers--;
+  counters_add(&m->retired, &w->vm.ctr);
+  vm_free(&w->vm);
+  free(w->since_reset);
+  free(w->scratch);
+  free(w->json);
+  free(w);
+}
+
+const char *worker_mode_name(const ib_worker *w) { return mode_name(w->mode); }

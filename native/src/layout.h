@@ -1,0 +1,57 @@
+/* Guest physical = guest virtual layout (identity map). Shared by the host and stub.S. */
+#ifndef IB_LAYOUT_H
+#define IB_LAYOUT_H
+
+#define GPAGE 4096ULL
+#define HUGE2M 0x200000ULL
+
+#define L_PML4 0x1000ULL     /* supervisor */
+#define L_PDPT 0x2000ULL     /* supervisor */
+#define L_PT0 0x3000ULL      /* 4 KiB entries for the first 2 MiB */
+#define L_PD0 0x4000ULL      /* one PD per GiB, up to L_PD_MAX of them */
+#define L_PD_MAX 8           /* => guest memory <= 8 GiB */
+#define L_GDT 0xC000ULL      /* GDT + TSS, supervisor */
+#define L_IDT 0xD000ULL      /* supervisor */
+#define L_IST 0xE000ULL      /* 2 pages of exception stack, supervisor */
+#define L_IST_TOP 0x10000ULL
+#define L_STUB 0x10000ULL    /* stub code: user, read-only, executable */
+#define L_DATA 0x11000ULL    /* stub data: user, read-only (host writes) */
+#define L_SCRATCH 0x12000ULL /* stub scratch: user, read-write, NX */
+#define L_XSAVE 0x13000ULL   /* frozen FPU/XSAVE image (2 pages), user read-only, NX */
+#define L_LOW_END 0x15000ULL /* first page not mapped in the low 2 MiB */
+#define L_USER 0x200000ULL   /* guest program memory starts here (2 MiB pages) */
+
+/* I/O ports: the stub's syscall exit and the exception report */
+#define PORT_SYSCALL 0xE0
+#define PORT_FAULT 0xE1
+
+/* offsets in the data page */
+#define D_RING0 0x00      /* 1 when SYSCALL enters ring 0 (hardware KVM) */
+#define D_TSC_BASE 0x08   /* guest TSC at the base instant */
+#define D_MULT 0x10       /* ns per TSC tick, 32.32 fixed point */
+#define D_REAL_NS 0x18    /* CLOCK_REALTIME at the base instant, ns */
+#define D_MONO_NS 0x20    /* CLOCK_MONOTONIC at the base instant, ns */
+#define D_PID 0x28        /* getpid/gettid answer */
+#define D_MEM_END 0x30    /* end of guest memory */
+#define D_RESUME_RIP 0x38 /* resume trampoline: where to go */
+#define D_RESUME_RAX 0x40
+#define D_RESUME_RDX 0x48
+#define D_RESUME_FS 0x50
+#define D_RESUME_GS 0x58
+#define D_XCR0 0x60       /* xrstor mask */
+
+/* stub entry points: offsets from L_STUB (checked by a static assert in kvm.c) */
+#define S_ENTRY_R3 0x000
+#define S_ENTRY_R0 0x200
+#define S_RESUME 0x400
+#define S_PROBE 0x480
+#define S_VECTORS 0x800 /* 32 handlers, 16 bytes each */
+
+/* hypercall numbers (rax) for test guests, outside Linux's syscall range */
+#define HC_READY 0x1000
+#define HC_NEXT_REQUEST 0x1001
+#define HC_REQUEST_DONE 0x1002
+#define HC_NOP 0x1003
+#define HC_PROBE 0x10ff
+
+#endif

@@ -1,0 +1,138 @@
+/* The guest-side stub, copied by the host to guest address L_STUB (user-accessible, read-only,
+ * executable). Position-dependent on purpose: it addresses the data and scratch pages absolutely.
+ * It never touches the guest stack (a leaf function's red zone may be live across syscall). */
+#include "layout.h"
+
+#define DATA(off) (L_DATA + (off))
+
+  .section .rodata.ib_stub, "a"
+  .code64
+  .globl ib_stub_start
+  .globl ib_stub_end
+  .balign 4096
+ib_stub_start:
+
+/* SYSCALL entry. \ring0 selects the return: SYSCALL entered ring 0 (hardware KVM) -> sysretq;
+ * still ring 3 (kvm_pvm) -> jmp *%rcx (RFLAGS: FMASK is 0, the host restores R11 on slow path). */
+.macro SYSCALL_ENTRY ring0
+  cmp $158, %rax              /* arch_prctl */
+  je 10f
+  cmp $228, %rax              /* clock_gettime */
+  je 20f
+  cmp $39, %rax               /* getpid */
+  je 30f
+  cmp $186, %rax              /* gettid */
+  je 30f
+5:
+  out %al, $PORT_SYSCALL      /* the host handles the call and sets rax (and rflags = r11) */
+6:
+  .if \ring0
+  sysretq
+  .else
+  jmp *%rcx
+  .endif
+
+10: /* arch_prctl(ARCH_SET_FS, addr) with a canonical user address never leaves the guest */
+  cmp $0x1002, %rdi
+  jne 5b
+  mov %rsi, %rax
+  shr $47, %rax
+  mov $158, %eax              /* mov keeps ZF from shr */
+  jnz 5b
+  wrfsbase %rsi
+  xor %eax, %eax
+  jmp 6b
+
+20: /* clock_gettime(clk, ts) for REALTIME(0) MONOTONIC(1) RAW(4) REAL_COARSE(5) MONO_COARSE(6) BOOTTIME(7) */
+  cmp $7, %rdi
+  ja 5b
+  cmp $2, %rdi
+  je 5b
+  cmp $3, %rdi
+  je 5b
+  cmp $L_USER, %rsi
+  jb 5b
+  mov DATA(D_MEM_END), %rax
+  sub $16, %rax
+  cmp %rax, %rsi
+  mov $228, %eax
+  ja 5b
+  mov %rdx, L_SCRATCH
+  mov %r8, L_SCRATCH + 8
+  rdtsc
+  shl $32, %rdx
+  or %rdx, %rax
+  sub DATA(D_TSC_BASE), %rax
+  mulq DATA(D_MULT)
+  shrd $32, %rdx, %rax
+  mov DATA(D_MONO_NS), %r8
+  test %rdi, %rdi
+  jz 21f
+  cmp $5, %rdi
+  jne 22f
+21:
+  mov DATA(D_REAL_NS), %r8
+22:
+  add %r8, %rax
+  xor %edx, %edx
+  mov $1000000000, %r8
+  div %r8
+  mov %rax, (%rsi)
+  mov %rdx, 8(%rsi)
+  mov L_SCRATCH, %rdx
+  mov L_SCRATCH + 8, %r8
+  xor %eax, %eax
+  jmp 6b
+
+30: /* getpid / gettid */
+  mov DATA(D_PID), %eax
+  jmp 6b
+.endm
+
+  .org S_ENTRY_R3
+entry_r3:
+  SYSCALL_ENTRY 0
+
+  .org S_ENTRY_R0
+entry_r0:
+  SYSCALL_ENTRY 1
+
+/* Resume trampoline: puts back the frozen FPU/XSAVE state and FS/GS bases, then jumps to the
+ * frozen RIP. The host sets every general register (and rflags) through synced regs and points
+ * rip here: a reset needs no KVM_SET_SREGS / KVM_SET_XSAVE ioctl. Nothing here changes flags. */
+  .org S_RESUME
+resume:
+  mov DATA(D_XCR0), %eax
+  mov $0, %edx
+  xrstor L_XSAVE
+  mov DATA(D_RESUME_FS), %rax
+  wrfsbase %rax
+  mov DATA(D_RESUME_GS), %rax
+  wrgsbase %rax
+  mov DATA(D_RESUME_RAX), %rax
+  mov DATA(D_RESUME_RDX), %rdx
+  jmp *DATA(D_RESUME_RIP)
+
+/* Probe run once per master: guest TSC in rbx, then a syscall; the host looks at CS. */
+  .org S_PROBE
+probe:
+  rdtsc
+  shl $32, %rdx
+  or %rdx, %rax
+  mov %rax, %rbx
+  mov $HC_PROBE, %eax
+  syscall
+  ud2
+
+/* Exception vectors 0..31: report the vector on the fault port. The host never resumes them. */
+  .org S_VECTORS
+.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+  .balign 16
+  mov $\vec, %al
+  out %al, $PORT_FAULT
+1: jmp 1b
+.endr
+
+  .balign 16
+ib_stub_end:
+  .section .note.GNU-stack,"",@progbits

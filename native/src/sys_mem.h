@@ -1,0 +1,12 @@
+/* Guest memory management shared with other families (e.g. file-backed mmap in a files family). */
+#ifndef IB_SYS_MEM_H
+#define IB_SYS_MEM_H
+#include "engine.h"
+/* reserve len bytes (page multiple) of zeroed anonymous memory; fixed: exactly at addr
+ * (replacing what is there), else anywhere in the mmap region. address or -errno */
+long mem_map(struct vm *vm, uint64_t addr, uint64_t len, int fixed, int noreplace);
+/* release [addr, addr+len): later reads see zeros; 0 or -errno */
+long mem_unmap(struct vm *vm, uint64_t addr, uint64_t len);
+/* make [addr, addr+len) read as zeros again without unmapping it */
+void mem_zero_range(struct vm *vm, uint64_t addr, uint64_t len);
+#endif

@@ -1,0 +1,127 @@
+/* Process identity and what a static glibc program asks at start-up. */
+#include "syscall.h"
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+
+#define GUEST_PID 1
+#define GUEST_UID 1000
+
+static long sys_exit_group(struct vm *vm, const uint64_t a[6]) {
+  vm->exit_code = (int)(a[0] & 0xff);
+  vm->ctr.exits_guest++;
+  vm_stop(vm, STOP_EXIT, "guest exited with code %d", vm->exit_code);
+  return 0;
+}
+
+static long sys_getpid(struct vm *vm, const uint64_t a[6]) { (void)vm; (void)a; return GUEST_PID; }
+static long sys_getppid(struct vm *vm, const uint64_t a[6]) { (void)vm; (void)a; return 0; }
+static long sys_getuid(struct vm *vm, const uint64_t a[6]) { (void)vm; (void)a; return GUEST_UID; }
+static long sys_zero(struct vm *vm, const uint64_t a[6]) { (void)vm; (void)a; return 0; }
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+static long sys_arch_prctl(struct vm *vm, const uint64_t a[6]) {
+  struct kvm_sregs s;
+  int is_fs = a[0] == ARCH_SET_FS || a[0] == ARCH_GET_FS;
+  if (a[0] < ARCH_SET_GS || a[0] > ARCH_GET_GS) return -EINVAL;
+  if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) return -EIO;
+  struct kvm_segment *seg = is_fs ? &s.fs : &s.gs;
+  if (a[0] == ARCH_GET_FS || a[0] == ARCH_GET_GS) return gm_write(vm, a[1], &seg->base, 8);
+  if (a[1] >= 0x800000000000ULL) return -EPERM;
+  seg->base = a[1];
+  return ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) < 0 ? -EIO : 0;
+}
+
+static long sys_set_tid_address(struct vm *vm, const uint64_t a[6]) {
+  vm->proc.tid_address = a[0];
+  vm->proc.generation++;
+  return GUEST_PID;
+}
+
+static long sys_set_robust_list(struct vm *vm, const uint64_t a[6]) {
+  if (a[1] != 24) return -EINVAL;
+  vm->proc.robust_list = a[0];
+  vm->proc.generation++;
+  return 0;
+}
+
+static long sys_prlimit64(struct vm *vm, const uint64_t a[6]) {
+  if (a[0] != 0 && a[0] != GUEST_PID) return -ESRCH;
+  if (a[3]) {
+    uint64_t lim[2];
+    switch (a[1]) {
+    case 3: lim[0] = lim[1] = vm->proc.stack_hi - vm->proc.stack_lo; break; /* STACK */
+    case 7: lim[0] = lim[1] = 1024; break;                                  /* NOFILE */
+    case 9: lim[0] = lim[1] = vm->mem_size; break;                          /* AS */
+    default: lim[0] = lim[1] = ~0ULL; break;
+    }
+    if (gm_write(vm, a[3], lim, sizeof(lim))) return -EFAULT;
+  }
+  return a[2] ? -EPERM : 0;
+}
+
+static long sys_uname(struct vm *vm, const uint64_t a[6]) {
+  char u[6][65];
+  memset(u, 0, sizeof(u));
+  strcpy(u[0], "Linux");
+  strcpy(u[1], "isobench");
+  strcpy(u[2], "6.1.0-isobench");
+  strcpy(u[3], "#1 SMP");
+  strcpy(u[4], "x86_64");
+  strcpy(u[5], "(none)");
+  return gm_write(vm, a[0], u, sizeof(u));
+}
+
+static long readlink_common(struct vm *vm, uint64_t path, uint64_t buf, uint64_t cap) {
+  char p[256];
+  long n = gm_read_str(vm, path, p, sizeof(p));
+  if (n < 0) return n;
+  if (strcmp(p, "/proc/self/exe") != 0) return -ENOENT;
+  return -ENOENT; /* no filesystem in the core sandbox */
+  (void)buf;
+  (void)cap;
+}
+
+static long sys_readlink(struct vm *vm, const uint64_t a[6]) { return readlink_common(vm, a[0], a[1], a[2]); }
+static long sys_readlinkat(struct vm *vm, const uint64_t a[6]) { return readlink_common(vm, a[1], a[2], a[3]); }
+
+static long sys_getrandom(struct vm *vm, const uint64_t a[6]) {
+  uint64_t len = a[1] > 1 << 20 ? 1 << 20 : a[1];
+  void *p = gm_write_ptr(vm, a[0], len);
+  if (!p && len) return -EFAULT;
+  uint64_t done = 0;
+  while (done < len) {
+    ssize_t n = getrandom((char *)p + done, len - done, 0);
+    if (n <= 0) return done ? (long)done : -EAGAIN;
+    done += n;
+  }
+  return (long)len;
+}
+
+SYS_FAMILY(proc) {
+  sys_register(13, "rt_sigaction", sys_zero);   /* signals are synchronous-only: recorded, no-op */
+  sys_register(14, "rt_sigprocmask", sys_zero);
+  sys_register(39, "getpid", sys_getpid);
+  sys_register(60, "exit", sys_exit_group);     /* one thread: exit == exit_group */
+  sys_register(63, "uname", sys_uname);
+  sys_register(89, "readlink", sys_readlink);
+  sys_register(102, "getuid", sys_getuid);
+  sys_register(104, "getgid", sys_getuid);
+  sys_register(107, "geteuid", sys_getuid);
+  sys_register(108, "getegid", sys_getuid);
+  sys_register(110, "getppid", sys_getppid);
+  sys_register(131, "sigaltstack", sys_zero);
+  sys_register(158, "arch_prctl", sys_arch_prctl);
+  sys_register(186, "gettid", sys_getpid);
+  sys_register(218, "set_tid_address", sys_set_tid_address);
+  sys_register(231, "exit_group", sys_exit_group);
+  sys_register(267, "readlinkat", sys_readlinkat);
+  sys_register(273, "set_robust_list", sys_set_robust_list);
+  sys_register(302, "prlimit64", sys_prlimit64);
+  sys_register(318, "getrandom", sys_getrandom);
+}

@@ -1,0 +1,55 @@
+/* Time: the stub answers clock_gettime for the common clocks inside the guest; these are the
+ * host fallbacks (other clocks, bad pointers, gettimeofday, time). Sleeping is virtual. */
+#include "syscall.h"
+#include <errno.h>
+#include <time.h>
+
+static long sys_clock_gettime(struct vm *vm, const uint64_t a[6]) {
+  struct timespec ts;
+  clockid_t clk = (clockid_t)(int)a[0];
+  if (clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID) clk = CLOCK_MONOTONIC;
+  if (clock_gettime(clk, &ts) < 0) return -EINVAL;
+  return gm_write(vm, a[1], &ts, sizeof(ts));
+}
+
+static long sys_clock_getres(struct vm *vm, const uint64_t a[6]) {
+  struct timespec ts = {0, 1};
+  if (!a[1]) return 0;
+  return gm_write(vm, a[1], &ts, sizeof(ts));
+}
+
+static long sys_gettimeofday(struct vm *vm, const uint64_t a[6]) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  if (a[0]) {
+    int64_t tv[2] = {ts.tv_sec, ts.tv_nsec / 1000};
+    return gm_write(vm, a[0], tv, sizeof(tv));
+  }
+  return 0;
+}
+
+static long sys_time(struct vm *vm, const uint64_t a[6]) {
+  int64_t t = (int64_t)time(NULL);
+  if (a[0] && gm_write(vm, a[0], &t, 8)) return -EFAULT;
+  return t;
+}
+
+static long sys_nanosleep(struct vm *vm, const uint64_t a[6]) {
+  struct timespec ts;
+  if (gm_read(vm, a[0], &ts, sizeof(ts))) return -EFAULT;
+  return ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L ? -EINVAL : 0; /* virtual: returns at once */
+}
+
+static long sys_clock_nanosleep(struct vm *vm, const uint64_t a[6]) {
+  struct timespec ts;
+  return gm_read(vm, a[2], &ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+SYS_FAMILY(time) {
+  sys_register(35, "nanosleep", sys_nanosleep);
+  sys_register(96, "gettimeofday", sys_gettimeofday);
+  sys_register(201, "time", sys_time);
+  sys_register(228, "clock_gettime", sys_clock_gettime);
+  sys_register(229, "clock_getres", sys_clock_getres);
+  sys_register(230, "clock_nanosleep", sys_clock_nanosleep);
+}

@@ -1,0 +1,62 @@
+/* The dispatcher: number -> handler; unknown numbers answer -ENOSYS and are counted. */
+#include "syscall.h"
+#include <errno.h>
+
+struct sys_entry {
+  const char *name;
+  sys_fn fn;
+};
+
+static struct sys_entry g_table[SYS_TABLE_MAX];
+static struct sys_entry g_hc_table[HC_TABLE_MAX];
+static const struct sys_family_hooks *g_hooks[IB_EXT_MAX];
+static int g_nhooks;
+
+void sys_register(unsigned nr, const char *name, sys_fn fn) {
+  if (nr < SYS_TABLE_MAX) g_table[nr] = (struct sys_entry){name, fn};
+  else if (nr >= HC_BASE && nr < HC_BASE + HC_TABLE_MAX) g_hc_table[nr - HC_BASE] = (struct sys_entry){name, fn};
+}
+
+const char *sys_name(unsigned nr) {
+  if (nr < SYS_TABLE_MAX) return g_table[nr].name;
+  if (nr >= HC_BASE && nr < HC_BASE + HC_TABLE_MAX) return g_hc_table[nr - HC_BASE].name;
+  return NULL;
+}
+
+long sys_dispatch(struct vm *vm, uint64_t nr, const uint64_t a[6]) {
+  const struct sys_entry *e = NULL;
+  if (nr < SYS_TABLE_MAX) {
+    vm->ctr.syscalls[nr]++;
+    e = &g_table[nr];
+  } else if (nr >= HC_BASE && nr < HC_BASE + HC_TABLE_MAX) {
+    if (nr - HC_BASE < CTR_HC_MAX) vm->ctr.hypercalls[nr - HC_BASE]++;
+    e = &g_hc_table[nr - HC_BASE];
+  } else {
+    vm->ctr.syscalls_other++;
+  }
+  if (!e || !e->fn) {
+    if (nr < CTR_SYSNR_MAX) vm->ctr.enosys[nr]++;
+    else vm->ctr.enosys_other++;
+    return -ENOSYS;
+  }
+  return e->fn(vm, a);
+}
+
+int sys_family_hooks_register(const struct sys_family_hooks *h) {
+  if (g_nhooks == IB_EXT_MAX) return -1;
+  g_hooks[g_nhooks] = h;
+  return g_nhooks++;
+}
+
+void sys_hooks_create(struct vm *vm) {
+  for (int i = 0; i < g_nhooks; i++) if (g_hooks[i]->on_create) g_hooks[i]->on_create(vm);
+}
+void sys_hooks_fork(struct vm *child, struct vm *master) {
+  for (int i = 0; i < g_nhooks; i++) if (g_hooks[i]->on_fork) g_hooks[i]->on_fork(child, master);
+}
+void sys_hooks_reset(struct vm *vm, int full) {
+  for (int i = 0; i < g_nhooks; i++) if (g_hooks[i]->on_reset) g_hooks[i]->on_reset(vm, full);
+}
+void sys_hooks_destroy(struct vm *vm) {
+  for (int i = 0; i < g_nhooks; i++) if (g_hooks[i]->on_destroy) g_hooks[i]->on_destroy(vm);
+}

@@ -1,0 +1,49 @@
+#include "test.h"
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "isobench.h"
+
+struct t { const char *name; test_fn fn; int kvm; };
+static struct t tests[256];
+static int ntests;
+int test_failed_now;
+const char *guest_dir = "build/guests";
+
+void test_register(const char *name, test_fn fn, int kvm) { tests[ntests++] = (struct t){name, fn, kvm}; }
+
+void test_fail(const char *file, int line, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stdout, "  %s:%d: ", file, line);
+  vfprintf(stdout, fmt, ap);
+  fprintf(stdout, "\n");
+  va_end(ap);
+  test_failed_now = 1;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1) guest_dir = argv[1];
+  const char *only = argc > 2 ? argv[2] : NULL;
+  setvbuf(stdout, NULL, _IONBF, 0);
+  int kvm = ib_kvm_available();
+  const char *why = kvm ? NULL : strdup(ib_last_error());
+  int passed = 0, failed = 0, skipped = 0;
+  for (int i = 0; i < ntests; i++) {
+    if (only && !strstr(tests[i].name, only)) continue;
+    if (tests[i].kvm && !kvm) {
+      printf("skip %s: /dev/kvm unusable (%s)\n", tests[i].name, why);
+      skipped++;
+      continue;
+    }
+    test_failed_now = 0;
+    tests[i].fn();
+    printf("%s %s\n", test_failed_now ? "FAIL" : "ok  ", tests[i].name);
+    if (test_failed_now) failed++;
+    else passed++;
+  }
+  if (skipped) printf("%d skipped\n", skipped);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,102 @@
+"""isobench python-wsgi scenario: a WSGI app served by the standard library's wsgiref.
+
+Routes:
+  /       hello world
+  /page   a product listing table rendered from data, with HTML escaping (about 5-10 KB)
+  /probe  increments a module-level counter and returns it (isolation probe)
+
+Usage: app.py [--host 127.0.0.1] [--port 8000] [--delay-ms 0]
+"""
+import argparse
+import html
+import sys
+import time
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+probe_counter = 0
+delay_seconds = 0.0
+
+CATEGORIES = ["Tools", "Garden", "Kitchen", "Books & Media", "Toys <Kids>"]
+PRODUCTS = [
+    {
+        "sku": f"SKU-{i:04d}",
+        "name": f"Product {i} \"{['Deluxe', 'Basic', 'Pro', 'Mini'][i % 4]}\" & more",
+        "category": CATEGORIES[i % len(CATEGORIES)],
+        "price_cents": 199 + (i * 137) % 9000,
+        "stock": (i * 7) % 23,
+    }
+    for i in range(1, 51)
+]
+
+
+def render_page():
+    rows = []
+    for p in PRODUCTS:
+        stock = "in stock" if p["stock"] > 0 else "sold out"
+        rows.append(
+            "<tr><td>{sku}</td><td>{name}</td><td>{cat}</td><td class=\"num\">{price}</td><td>{stock}</td></tr>".format(
+                sku=html.escape(p["sku"]),
+                name=html.escape(p["name"]),
+                cat=html.escape(p["category"]),
+                price="%d.%02d" % divmod(p["price_cents"], 100),
+                stock=stock,
+            )
+        )
+    total = sum(p["price_cents"] for p in PRODUCTS)
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Catalogue &amp; prices</title></head>"
+        "<body><h1>Catalogue</h1><table id=\"products\"><thead><tr><th>SKU</th><th>Name</th><th>Category</th>"
+        "<th>Price</th><th>Stock</th></tr></thead><tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table><p id=\"summary\">%d products, total %d.%02d</p></body></html>\n"
+        % ((len(PRODUCTS),) + divmod(total, 100))
+    )
+
+
+def app(environ, start_response):
+    global probe_counter
+    if delay_seconds:
+        time.sleep(delay_seconds)
+    path = environ.get("PATH_INFO", "/")
+    if path == "/":
+        body, ctype, status = "Hello, World!\n", "text/plain; charset=utf-8", "200 OK"
+    elif path == "/page":
+        body, ctype, status = render_page(), "text/html; charset=utf-8", "200 OK"
+    elif path == "/probe":
+        probe_counter += 1
+        body, ctype, status = "%d" % probe_counter, "text/plain", "200 OK"
+    else:
+        body, ctype, status = "not found\n", "text/plain", "404 Not Found"
+    data = body.encode("utf-8")
+    start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+class BackloggedServer(WSGIServer):
+    # wsgiref's default listen backlog is 5, which drops connections under concurrent load.
+    request_queue_size = 1024
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+def main():
+    global delay_seconds
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--delay-ms", type=float, default=0.0)
+    args = parser.parse_args()
+    delay_seconds = args.delay_ms / 1000.0
+    with make_server(args.host, args.port, app, server_class=BackloggedServer, handler_class=QuietHandler) as server:
+        print("listening on http://%s:%d" % (args.host, server.server_port), flush=True)
+        server.serve_forever()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(0)

@@ -1,0 +1,95 @@
+// The wasm target: component built offline and cached, served with a fresh instance per request
+// on V8 via jco, byte-identical to native, and the isolation probe never grows.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { denoReactSsr } from '../../scenarios/deno-react-ssr/index.ts';
+import { pythonWsgi } from '../../scenarios/python-wsgi/index.ts';
+import { nativeTarget } from '../../harness/targets/native.ts';
+import { chooseEngine, serverArgv, wasmTarget } from '../../harness/targets/wasm.ts';
+import { buildComponent } from '../../harness/targets/wasm/component.ts';
+import { wasmSources } from '../../harness/targets/wasm/sources.ts';
+import { findFreePort } from '../../harness/process.ts';
+import { probeIsolation } from '../../harness/isolation.ts';
+import { get } from './http.ts';
+
+const COMPONENT_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]);
+
+test('wasm: the component builds (componentize-js, no AOT) and a second build is fully cached', { timeout: 180_000 }, async () => {
+  const source = wasmSources['deno-react-ssr']!;
+  const first = await buildComponent(source);
+  const bytes = readFileSync(first.componentPath);
+  assert.deepEqual(bytes.subarray(0, 8), COMPONENT_MAGIC, 'a component-model binary');
+  const again = await buildComponent(source);
+  assert.deepEqual(again.rebuilt, [], 'nothing rebuilt when inputs are unchanged');
+});
+
+test('wasm: engine falls back to V8 via jco and says so; a wasmtime binary is preferred when present', () => {
+  const v8 = chooseEngine({}, { PATH: '/nonexistent' });
+  assert.equal(v8.kind, 'v8-jco');
+  assert.match(v8.label, /^wasm \(V8 [\d.]+.* via jco 1\.35\.0\)$/);
+  assert.doesNotMatch(v8.label, /wasmtime/);
+
+  const dir = mkdtempSync(join(tmpdir(), 'isobench-wasmtime-'));
+  try {
+    const fake = join(dir, 'wasmtime');
+    writeFileSync(fake, '#!/bin/sh\necho "wasmtime 30.0.2 (abc 2025-01-01)"\n');
+    chmodSync(fake, 0o755);
+    const wt = chooseEngine({}, { PATH: dir });
+    assert.deepEqual(wt, { kind: 'wasmtime', binary: fake, label: 'wasm (wasmtime 30.0.2)' });
+    assert.equal(chooseEngine({ wasmtimePath: fake }, { PATH: '/nonexistent' }).kind, 'wasmtime');
+    assert.deepEqual(serverArgv(wt, { componentPath: '/c.wasm', transpiledDir: '/t' }, '127.0.0.1', 9000), [
+      fake, 'serve', '--addr', '127.0.0.1:9000', '-S', 'cli=y', '/c.wasm',
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('wasm: unavailable for scenarios it cannot componentize', async () => {
+  const a = await wasmTarget.availability(pythonWsgi);
+  assert.equal(a.ok, false);
+});
+
+test('wasm: same HTML as native, fresh instance per request (probe never grows)', { timeout: 180_000 }, async () => {
+  await denoReactSsr.build();
+  const savedWasmtime = process.env.WASMTIME;
+  const savedPath = process.env.PATH;
+  const nativeServer = await nativeTarget.start({
+    scenario: denoReactSsr,
+    settings: { host: '127.0.0.1', port: await findFreePort('127.0.0.1') },
+    serverCpus: null,
+    log: () => {},
+  });
+  let wasmServer;
+  try {
+    // force the V8 engine even on a machine with wasmtime: this test is about our server
+    delete process.env.WASMTIME;
+    process.env.PATH = '/usr/bin:/bin';
+    wasmServer = await wasmTarget.start({
+      scenario: denoReactSsr,
+      settings: { host: '127.0.0.1', port: await findFreePort('127.0.0.1') },
+      serverCpus: null,
+      log: () => {},
+    });
+    const nativePage = await get(nativeServer.url + '/');
+    const wasmPage = await get(wasmServer.url + '/');
+    assert.equal(wasmPage.status, 200);
+    assert.equal(denoReactSsr.routes[0]!.check(wasmPage.status, wasmPage.body), null);
+    assert.ok(wasmPage.body === nativePage.body, 'wasm HTML is byte-identical to native');
+    assert.equal(wasmPage.contentType, nativePage.contentType);
+    const hello = await get(wasmServer.url + '/hello');
+    assert.equal(denoReactSsr.routes[1]!.check(hello.status, hello.body), null);
+
+    const probe = await probeIsolation(wasmServer.url, denoReactSsr.probePath, 6);
+    assert.equal(probe.verdict, 'isolated');
+    assert.deepEqual(probe.samples, [1, 1, 1, 1, 1, 1]);
+  } finally {
+    if (savedWasmtime !== undefined) process.env.WASMTIME = savedWasmtime;
+    process.env.PATH = savedPath;
+    await wasmServer?.stop();
+    await nativeServer.stop();
+  }
+});
