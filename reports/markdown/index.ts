@@ -28,7 +28,7 @@ export function renderMarkdown(doc: ResultsDocument): string {
   out.push('## isobench results');
   out.push('');
   out.push(
-    [doc.createdAt, m.cpuModel, m.cores ? `${m.cores} cores` : '', m.kernel ? `Linux ${m.kernel}` : '', kvm]
+    [doc.createdAt, m.cpuModel, m.cores ? `${m.cores} cores` : '', m.kernel ?? '', kvm]
       .filter((s) => typeof s === 'string' && s.length > 0)
       .join(' · '),
   );

@@ -84,7 +84,7 @@ test('optional sections appear when present and are omitted when absent', () => 
 });
 
 test('malformed optional sections are dropped instead of breaking the report', () => {
-  const odd = { ...buildFixtureResults(), sweep: { points: 'nope' }, comparison: 42, claims: [{ statement: 7 }], micro: [null, { name: 'x' }] } as ResultsDocument;
+  const odd = { ...buildFixtureResults(), sweep: { points: 'nope' }, comparison: 42, claims: [{ statement: 7 }], micro: [null, { name: 'x' }] } as unknown as ResultsDocument;
   const html = renderHtmlReport(odd);
   assert.doesNotMatch(html, /Reset-threshold sweep|Comparison with baseline|<h2>Claims|Micro-benchmarks/);
 });
