@@ -180,7 +180,7 @@ async function runPair(
 
   if (client === 'keepalive' && scenario.keepAlive === false) {
     for (const r of pair.routes) {
-      finishRoute({ ...base, route: r.name, status: 'skipped', client, reason: `${scenario.name} closes every connection, so keep-alive load does not apply` });
+      finishRoute({ ...base, route: r.name, status: 'skipped', client, notApplicable: true, reason: `${scenario.name} closes every connection, so keep-alive load does not apply` });
     }
     return;
   }

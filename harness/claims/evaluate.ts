@@ -66,8 +66,21 @@ function round(x: number, digits = 2): number {
   return Math.round(x * f) / f;
 }
 
+/** "target: why" lines grouped by why, so twelve skipped rows read as one line per reason */
+function groupedReasons(unmeasured: string[]): string {
+  const byWhy = new Map<string, string[]>();
+  for (const line of unmeasured) {
+    const m = /^\S+ (\S+): (.*)$/.exec(line);
+    const [target, why] = m ? [m[1], m[2]] : [line, ''];
+    const list = byWhy.get(why) ?? [];
+    if (!list.includes(target)) list.push(target);
+    byWhy.set(why, list);
+  }
+  return [...byWhy].map(([why, targets]) => `${targets.join(', ')}: ${why}`).join('; ');
+}
+
 function notMeasuredText(unmeasured: string[], what: string): string {
-  return unmeasured.length > 0 ? `not measured: ${unmeasured.join('; ')}` : `not measured: this run has no ${what}`;
+  return unmeasured.length > 0 ? `not measured: ${groupedReasons(unmeasured)}` : `not measured: this run has no ${what}`;
 }
 
 function summarize(details: ClaimEvidence[], describe: (d: ClaimEvidence) => string): string {

@@ -9,7 +9,7 @@ export function claimsText(section: ClaimsSection): string {
     for (const d of c.details) {
       if (d.note) lines.push(`    note: ${d.scenario}/${d.route} ${d.target}: ${d.note}`);
     }
-    if (c.details.length > 0 && c.unmeasured.length > 0) lines.push(`    not measured: ${c.unmeasured.join('; ')}`);
+    if (c.details.length > 0 && c.unmeasured.length > 0) lines.push(`    also not measured: ${c.unmeasured.length} row(s), e.g. ${c.unmeasured[0]}`);
     lines.push('');
   }
   lines.push(`machine: ${section.machine.text}`);

@@ -1,4 +1,5 @@
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
 import { baselinePath, readBaseline } from '../gate/baseline.ts';
@@ -9,7 +10,7 @@ import { RUN_FLAGS, RUN_FLAGS_HELP, benchOptionsFrom, parseFlags, positiveNumber
 import { gateDocuments, gateExitCode } from '../gate/gate.ts';
 import { comparisonMarkdown } from '../gate/markdown.ts';
 import { mergeRunOptions, runRepeats } from '../gate/repeat.ts';
-import { DEFAULT_THRESHOLDS, formatThresholds, parseThresholds, type Thresholds } from '../gate/thresholds.ts';
+import { CI_THRESHOLDS, DEFAULT_THRESHOLDS, formatThresholds, parseThresholds, type Thresholds } from '../gate/thresholds.ts';
 import type { ResultsDocument } from '../../reports/results/types.ts';
 import { writeResults } from '../../reports/results/writer.ts';
 
@@ -26,7 +27,8 @@ regression; native's own req/s is compared absolutely, with a wide band.
   --repeat N             run N times (default 1); the median of each metric over the repeats is
                          compared, and their spread is the noise estimate
   --max-regression SPEC  allowed worsening per metric (default ${formatThresholds(DEFAULT_THRESHOLDS)});
-                         metrics p50, p90, p99, p999 (ratios) and rps (native); METRIC=off drops one
+                         metrics p50, p90, p99, p999 (ratios) and rps (native); METRIC=off drops one;
+                         "ci" is the generous preset of npm run gate:ci (${formatThresholds(CI_THRESHOLDS)})
   --markdown FILE        also write the markdown table to FILE
   --out FILE             write the results document (last repeat) with its comparison section
   --quiet                no progress lines on stderr
@@ -60,7 +62,7 @@ export const gateCommand: Command = {
     let thresholds: Thresholds = DEFAULT_THRESHOLDS;
     if (values['max-regression'] !== undefined) {
       try {
-        thresholds = parseThresholds(values['max-regression']);
+        thresholds = values['max-regression'] === 'ci' ? CI_THRESHOLDS : parseThresholds(values['max-regression']);
       } catch (err) {
         throw new UsageError(`gate: ${(err as Error).message}`);
       }
@@ -99,7 +101,10 @@ export const gateCommand: Command = {
     process.stdout.write(markdown);
     try {
       if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, `${markdown}\n`);
-      if (values.markdown) await writeFile(values.markdown, markdown);
+      if (values.markdown) {
+        await mkdir(path.dirname(path.resolve(values.markdown)), { recursive: true });
+        await writeFile(values.markdown, markdown);
+      }
       if (values.out) writeResults({ ...docs[docs.length - 1], comparison }, values.out);
     } catch (err) {
       return fail(`cannot write output: ${(err as Error).message}`);

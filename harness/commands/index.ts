@@ -7,6 +7,7 @@ import { baselineCommand } from './baseline.ts';
 import { tuneCommand } from './tune.ts';
 import { claimsCommand } from './claims.ts';
 import { reportCommand } from './report.ts';
+import { microCommand } from './micro.ts';
 
 // Each owner adds its command here (one import, one entry).
-export const commands: Command[] = [runCommand, listCommand, calibrateCommand, gateCommand, baselineCommand, tuneCommand, claimsCommand, reportCommand];
+export const commands: Command[] = [runCommand, listCommand, calibrateCommand, gateCommand, baselineCommand, tuneCommand, claimsCommand, reportCommand, microCommand];

@@ -6,6 +6,9 @@ import type { ProgressListener } from '../progress.ts';
 import { DEFAULTS, PlanError, runBenchmark, type RunOptions } from '../run.ts';
 import { plainProgress } from '../progress-printer.ts';
 import { summaryTable } from '../summary.ts';
+import { isInteractiveTerminal, startLiveView } from '../../reports/terminal/index.ts';
+import { htmlPathFor, writeHtmlReport } from '../../reports/html/index.ts';
+import { defaultResultsPath } from '../../reports/results/writer.ts';
 import { parseFlags, positiveInt, positiveNumber, settingPairs } from './flags.ts';
 
 const help = `usage: isobench run [options]
@@ -87,7 +90,7 @@ export function runFailures(doc: ResultsDocument, options: RunOptions): string[]
   const problems = doc.runs.filter((r) => r.status === 'failed').map((r) => `${r.scenario} ${r.route} @ ${r.target}: ${r.reason}`);
   const named = (list: string[] | undefined, name: string) => list?.includes(name) ?? false;
   for (const r of doc.runs) {
-    if (r.status === 'skipped' && (named(options.scenarios, r.scenario) || named(options.targets, r.target))) {
+    if (r.status === 'skipped' && !r.notApplicable && (named(options.scenarios, r.scenario) || named(options.targets, r.target))) {
       problems.push(`${r.scenario} ${r.route} @ ${r.target} skipped: ${r.reason}`);
     }
   }
@@ -103,7 +106,13 @@ export async function runAndReport(parsed: ParsedRunArgs, listener?: ProgressLis
     if (err instanceof PlanError) throw new UsageError(err.message);
     throw err;
   }
-  if (!listener) process.stdout.write(summaryTable(doc) + '\n');
+  if (!listener) {
+    process.stdout.write(summaryTable(doc) + '\n');
+    if (parsed.options.out !== null) {
+      const resultsPath = parsed.options.out ?? defaultResultsPath(new Date(doc.createdAt));
+      process.stdout.write(`report: ${writeHtmlReport(doc, htmlPathFor(resultsPath))}\n`);
+    }
+  }
   const problems = runFailures(doc, parsed.options);
   for (const p of problems) process.stderr.write(`isobench: ${p}\n`);
   return problems.length ? 1 : 0;
@@ -115,7 +124,15 @@ export const runCommand: Command = {
   help,
   async run(argv) {
     const parsed = parseRunArgs(argv);
-    // The live terminal view hooks in here (when stdout is a TTY and --no-tui is absent).
-    return runAndReport(parsed);
+    if (!isInteractiveTerminal({ noTui: parsed.noTui })) return runAndReport(parsed);
+    const live = startLiveView({ writeHtml: true });
+    try {
+      const code = await runAndReport(parsed, live.listener);
+      await live.waitUntilExit();
+      return code;
+    } catch (err) {
+      live.stop();
+      throw err;
+    }
   },
 };

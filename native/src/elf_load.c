@@ -1,5 +1,7 @@
 #include "elf_load.h"
 #include "gmem.h"
+#include "elf_interp.h"
+#include "policy.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -96,7 +98,7 @@ int elf_map(struct vm *vm, const struct elf_image *img, uint64_t base, char *err
 }
 
 /* Builds the initial stack at the top of guest memory: argc, argv, envp, auxv, strings. */
-static int build_stack(struct vm *vm, const struct elf_image *img, uint64_t base, const char *execfn,
+static int build_stack(struct vm *vm, const struct elf_image *img, uint64_t base, uint64_t at_base, const char *execfn,
                        const char *const *argv, const char *const *envp, uint64_t *sp_out, char *err, size_t cap) {
   struct guest_proc *p = &vm->proc;
   uint64_t sp = p->stack_hi;
@@ -131,7 +133,7 @@ static int build_stack(struct vm *vm, const struct elf_image *img, uint64_t base
       {AT_PHENT, sizeof(Elf64_Phdr)},
       {AT_PHNUM, img->eh->e_phnum},
       {AT_PAGESZ, GPAGE},
-      {AT_BASE, 0},
+      {AT_BASE, at_base},
       {AT_FLAGS, 0},
       {AT_ENTRY, base + img->eh->e_entry},
       {AT_UID, 1000}, {AT_EUID, 1000}, {AT_GID, 1000}, {AT_EGID, 1000},
@@ -184,12 +186,7 @@ int elf_load_program(struct vm *vm, const char *path, const char *const *argv, c
   if (got != size) { free(data); ib_set_error("%s: short read", path); return -1; }
   struct elf_image img;
   if (elf_parse(data, size, &img, err, sizeof(err)) < 0) { free(data); ib_set_error("%s: %s", path, err); return -1; }
-  if (img.interp) {
-    ib_set_error("%s: dynamically linked (interpreter %s): only static and static-PIE programs are supported by the core engine",
-                 path, img.interp);
-    free(data);
-    return -1;
-  }
+  elf_note_loaded(path, img.interp);
   uint64_t base = 0;
   if (img.is_dyn) base = (PIE_BASE + img.max_align - 1) & ~(img.max_align - 1);
   struct guest_proc *p = &vm->proc;
@@ -210,8 +207,14 @@ int elf_load_program(struct vm *vm, const char *path, const char *const *argv, c
   p->mmap_lo = p->brk_max;
   p->mmap_hi = p->stack_lo;
   alloc_init(&p->amap);
-  int rc = build_stack(vm, &img, base, path, argv, envp, sp, err, sizeof(err));
-  *entry = base + img.eh->e_entry;
+  uint64_t interp_base = 0, interp_entry = 0;
+  if (img.interp && elf_interp_load(vm, img.interp, &interp_base, &interp_entry, err, sizeof(err)) < 0) {
+    free(data);
+    ib_set_error("%s: %s", path, err);
+    return -1;
+  }
+  int rc = build_stack(vm, &img, base, interp_base, path, argv, envp, sp, err, sizeof(err));
+  *entry = img.interp ? interp_entry : base + img.eh->e_entry;
   free(data);
   if (rc < 0) { ib_set_error("%s: %s", path, err); return -1; }
   return 0;

@@ -207,9 +207,17 @@ static uint64_t collect_dirty(ib_worker *w) {
   struct vm *vm = &w->vm;
   uint64_t n;
   vm_count_dirty(vm, w->scratch, &n);
-  struct kvm_clear_dirty_log clr = {.slot = 0, .num_pages = (uint32_t)vm->npages, .first_page = 0};
-  clr.dirty_bitmap = w->scratch;
-  ioctl(vm->vm_fd, KVM_CLEAR_DIRTY_LOG, &clr);
+  /* re-protect only the span that has dirty bits (KVM walks whatever range it is given) */
+  uint64_t lo = 0, hi = vm->bitmap_words;
+  while (lo < hi && !w->scratch[lo]) lo++;
+  while (hi > lo && !w->scratch[hi - 1]) hi--;
+  if (lo < hi) {
+    uint64_t first = lo * 64, count = (hi - lo) * 64;
+    if (first + count > vm->npages) count = vm->npages - first;
+    struct kvm_clear_dirty_log clr = {.slot = 0, .num_pages = (uint32_t)count, .first_page = first};
+    clr.dirty_bitmap = w->scratch + lo;
+    if (ioctl(vm->vm_fd, KVM_CLEAR_DIRTY_LOG, &clr) < 0) w->tainted = 1; /* cannot re-arm tracking: next reset is full */
+  }
   uint64_t total = 0;
   for (uint64_t i = 0; i < vm->bitmap_words; i++) {
     w->since_reset[i] |= w->scratch[i] | vm->host_dirty[i];

@@ -44,6 +44,7 @@ describe('claim 1: reset close to native at p50', () => {
     const c = claim(doc, 'reset-close-to-native-p50');
     assert.equal(c.verdict, 'not measured');
     assert.match(c.evidence, /kvm-pages: skipped \(the KVM engine target is not built yet\)/);
+    assert.match(c.unmeasured[0], /^python-wsgi\/hello kvm-pages: skipped/);
   });
 
   it('is not measured when native failed', () => {

@@ -9,6 +9,7 @@ import { aggregateRepeats, extractMetrics } from '../../harness/gate/metrics.ts'
 import { DEFAULT_THRESHOLDS, parseThresholds, formatThresholds } from '../../harness/gate/thresholds.ts';
 import { comparisonMarkdown } from '../../harness/gate/markdown.ts';
 import { median, relativeSpread } from '../../harness/gate/stats.ts';
+import { readComparison } from '../../reports/results/sections.ts';
 import { fixtureDocument, pairRows } from './fixture-documents.ts';
 
 describe('gate metrics', () => {
@@ -162,5 +163,13 @@ describe('gate markdown', () => {
     assert.match(md, /\| scenario \/ route \| target \| metric \| baseline \| current \| change \| noise \| verdict \|/);
     assert.match(md, /\| python-wsgi \/ hello \| kvm-pages \| p99 ÷ native \| 1\.300× \| 1\.950× \| \+50% \| — \| \*\*REGRESSION\*\* \|/);
     assert.match(md, /\| native \| rps \(absolute\) \| 5000\/s \| 5000\/s \| 0% \|/);
+  });
+
+  it('is readable by the views as a comparison section', () => {
+    const baseline = makeBaseline('main', [fixtureDocument(pairRows(1.3))], {});
+    const view = readComparison(gateDocuments(baseline, [fixtureDocument(pairRows(1.3 * 1.5))], DEFAULT_THRESHOLDS, 'baselines/main.json'));
+    assert.equal(view?.verdict, 'regression');
+    assert.equal(view?.baselineFile, 'baselines/main.json');
+    assert.equal(view?.rows.find((r) => r.target === 'kvm-pages' && r.metric === 'p99')?.unit, '× native');
   });
 });

@@ -1,10 +1,12 @@
 // Runs that fail say why in one line, exit non-zero, and leave no server process behind.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import type { Scenario } from '../../scenarios/scenario.ts';
 import { runBenchmark } from '../../harness/run.ts';
 import { nativeTarget } from '../../harness/targets/native.ts';
@@ -12,6 +14,8 @@ import { findFreePort } from '../../harness/process.ts';
 import { processesMatching, root, runCli } from './helpers.ts';
 
 const python = '/usr/bin/python3';
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'isobench-failures-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A scenario whose server is a python one-liner; the marker in its argv finds its processes. */
@@ -76,7 +80,7 @@ test('a port in use: exit 1 with one line, no server started', async () => {
   const blocker = net.createServer().listen(port, '127.0.0.1');
   await new Promise((r) => blocker.once('listening', r));
   try {
-    const r = await runCli(['run', '--scenario', 'python-wsgi', '--target', 'native', '--port', String(port), '--duration', '1', '--no-pin', '--out', path.join(root, 'results/test-port-in-use.json')]);
+    const r = await runCli(['run', '--scenario', 'python-wsgi', '--target', 'native', '--port', String(port), '--duration', '1', '--no-pin', '--out', path.join(scratch, 'port-in-use.json')]);
     assert.equal(r.code, 1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('isobench: ') && l.includes('@ native'));
     assert.ok(errors.length >= 1);
@@ -89,7 +93,7 @@ test('a port in use: exit 1 with one line, no server started', async () => {
 
 test('SIGINT during a run stops the server group and exits 130', async () => {
   const port = await findFreePort('127.0.0.1');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'harness/cli.ts'), 'run', '--scenario', 'python-wsgi', '--target', 'native', '--port', String(port), '--duration', '30', '--no-pin', '--out', path.join(root, 'results/test-sigint.json')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'harness/cli.ts'), 'run', '--scenario', 'python-wsgi', '--target', 'native', '--port', String(port), '--duration', '30', '--no-pin', '--out', path.join(scratch, 'sigint.json')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
   for (let i = 0; i < 200 && !stderr.includes('measuring'); i++) await sleep(100);

@@ -1,0 +1,789 @@
+/* Sockets family and network policy (see net.h for the model). Only AF_INET/AF_INET6 stream
+ * sockets exist; the guest may bind only the granted address and never connect out. */
+#include "net.h"
+#include "fdtable.h"
+#include "syscall.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define G_SOCK_NONBLOCK 04000
+#define G_SOCK_CLOEXEC 02000000
+#define G_O_NONBLOCK 04000
+
+static struct net_policy g_pol;
+static int g_slot = -1;
+static atomic_int g_logged_listen, g_logged_connect, g_logged_family;
+
+void net_policy_set(const struct net_policy *p) { g_pol = *p; }
+const struct net_policy *net_policy(void) { return &g_pol; }
+
+int net_parse_hostport(const char *s, struct sockaddr_storage *ss, socklen_t *len, char *err, size_t errcap) {
+  char host[128];
+  const char *colon;
+  memset(ss, 0, sizeof(*ss));
+  if (s[0] == '[') {
+    const char *rb = strchr(s, ']');
+    if (!rb || rb[1] != ':' || (size_t)(rb - s - 1) >= sizeof(host)) goto bad;
+    memcpy(host, s + 1, rb - s - 1);
+    host[rb - s - 1] = 0;
+    colon = rb + 1;
+  } else {
+    colon = strrchr(s, ':');
+    if (!colon || (size_t)(colon - s) >= sizeof(host)) goto bad;
+    memcpy(host, s, colon - s);
+    host[colon - s] = 0;
+  }
+  char *end;
+  long port = strtol(colon + 1, &end, 10);
+  if (*end || colon[1] == 0 || port < 1 || port > 65535) {
+    snprintf(err, errcap, "bad port in '%s' (1..65535)", s);
+    return -1;
+  }
+  struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+  if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    *len = sizeof(*a4);
+    return 0;
+  }
+  if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons((uint16_t)port);
+    *len = sizeof(*a6);
+    return 0;
+  }
+bad:
+  snprintf(err, errcap, "'%s' is not HOST:PORT with a numeric IPv4 or [IPv6] host", s);
+  return -1;
+}
+
+struct net_vm *net_state(struct vm *vm) { return g_slot < 0 ? NULL : vm->ext[g_slot]; }
+
+static void refuse_log(atomic_int *flag, const char *what) {
+  if (g_pol.verbose && atomic_exchange(flag, 1) == 0) fprintf(stderr, "isobench: refused (first time): %s\n", what);
+}
+
+/* ---- per-VM state hooks ---- */
+
+static struct net_vm *nv_new(void) {
+  struct net_vm *nv = calloc(1, sizeof(*nv));
+  if (!nv) return NULL;
+  nv->listen_fd = nv->pending_fd = nv->conn_fd = -1;
+  for (int i = 0; i < NET_EPI_MAX; i++) nv->ep.e[i].ep_ofd = -1;
+  nv->ep_base = nv->ep;
+  return nv;
+}
+
+static void on_create(struct vm *vm) {
+  struct net_vm *nv = nv_new();
+  if (nv) nv->warm_left = g_pol.warmup;
+  vm->ext[g_slot] = nv;
+}
+
+static void on_fork(struct vm *child, struct vm *master) {
+  struct net_vm *m = net_state(master), *nv = nv_new();
+  if (!nv || !m) { free(nv); return; }
+  nv->listen_fd = m->listen_fd;
+  nv->ep = m->ep;
+  nv->ep_base = m->ep;
+  nv->frozen_nr = m->frozen_nr;
+  memcpy(nv->frozen_args, m->frozen_args, sizeof(nv->frozen_args));
+  child->ext[g_slot] = nv;
+}
+
+static void drop_conn(struct net_vm *nv) {
+  /* the host fds themselves belong to the fd table (conn) or are closed here (never taken) */
+  if (nv->pending_fd >= 0) close(nv->pending_fd);
+  nv->pending_fd = nv->conn_fd = -1;
+  nv->pre_len = nv->pre_off = nv->out_len = 0;
+  nv->conn_done = nv->conn_err = 0;
+  nv->sent = 0;
+}
+
+static void on_reset(struct vm *vm, int full) {
+  (void)full;
+  struct net_vm *nv = net_state(vm);
+  if (!nv) return;
+  drop_conn(nv);
+  if (nv->ep.generation != nv->ep_base.generation) nv->ep = nv->ep_base;
+}
+
+static void join_warm(struct net_vm *nv) {
+  if (nv->warm_thread_live) pthread_join((pthread_t)nv->warm_thread, NULL);
+  nv->warm_thread_live = 0;
+}
+
+static void on_destroy(struct vm *vm) {
+  struct net_vm *nv = net_state(vm);
+  if (!nv) return;
+  join_warm(nv);
+  drop_conn(nv);
+  free(nv);
+  vm->ext[g_slot] = NULL;
+}
+
+int net_listen_fd(struct vm *vm) {
+  struct net_vm *nv = net_state(vm);
+  return nv ? nv->listen_fd : -1;
+}
+
+void net_get_stats(struct vm *vm, struct net_stats *out) {
+  struct net_vm *nv = net_state(vm);
+  if (nv) *out = nv->st;
+  else memset(out, 0, sizeof(*out));
+}
+
+void net_clear_stats(struct vm *vm) {
+  struct net_vm *nv = net_state(vm);
+  if (nv) memset(&nv->st, 0, sizeof(nv->st));
+}
+
+uint64_t net_request_bytes_sent(struct vm *vm) {
+  struct net_vm *nv = net_state(vm);
+  return nv ? nv->sent : 0;
+}
+
+/* ---- host waits, bounded by the run's deadline ---- */
+
+int net_host_wait(struct vm *vm, const int *host_fds, int n, short events, int64_t timeout_ns) {
+  struct pollfd pf[16];
+  if (n > 16) n = 16;
+  uint64_t now = now_ns();
+  uint64_t end = timeout_ns >= 0 ? now + (uint64_t)timeout_ns : UINT64_MAX;
+  for (;;) {
+    now = now_ns();
+    if (vm->deadline_ns && now >= vm->deadline_ns) {
+      vm->ctr.limit_hits[LIM_TIME]++;
+      vm_stop(vm, STOP_LIMIT_TIME, "time limit exceeded while the guest waited");
+      return -1;
+    }
+    if (now >= end) return 0;
+    uint64_t until = end;
+    if (vm->deadline_ns && vm->deadline_ns < until) until = vm->deadline_ns;
+    int ms = until == UINT64_MAX ? -1 : (int)((until - now + 999999) / 1000000);
+    for (int i = 0; i < n; i++) pf[i] = (struct pollfd){.fd = host_fds[i], .events = events};
+    int rc = poll(pf, (nfds_t)n, ms);
+    if (rc > 0) return 1;
+    if (rc < 0 && errno != EINTR) return 0;
+  }
+}
+
+/* ---- the current connection ---- */
+
+static int is_conn(struct net_vm *nv, const struct fd_ofd *o) {
+  return nv && o->kind == FDK_SOCKET && (o->data & SF_CONN) && o->host_fd >= 0 && o->host_fd == nv->conn_fd;
+}
+
+int net_flush(struct vm *vm) {
+  struct net_vm *nv = net_state(vm);
+  if (!nv || nv->conn_fd < 0 || nv->out_len == 0) return 0;
+  size_t off = 0;
+  nv->st.flushes++;
+  while (off < nv->out_len) {
+    ssize_t k = send(nv->conn_fd, nv->out + off, nv->out_len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (k > 0) { off += (size_t)k; nv->sent += (uint64_t)k; continue; }
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0 && errno == EAGAIN) {
+      if (net_host_wait(vm, &nv->conn_fd, 1, POLLOUT, -1) < 0) break;
+      continue;
+    }
+    nv->conn_err = k < 0 ? errno : EPIPE;
+    break;
+  }
+  nv->out_len = 0;
+  return nv->conn_err ? -nv->conn_err : 0;
+}
+
+static long conn_send(struct vm *vm, struct fd_ofd *o, uint64_t buf, uint64_t len, int flags) {
+  struct net_vm *nv = net_state(vm);
+  (void)flags;
+  if (o->data & SF_SHUT_WR) return -EPIPE;
+  if (len == 0) return 0;
+  const uint8_t *p = gm_read_ptr(vm, buf, len);
+  if (!p) return -EFAULT;
+  nv->st.sends++;
+  nv->st.bytes_out += len;
+  if (!is_conn(nv, o)) { /* a connection from an earlier request (persist): straight to the host */
+    ssize_t k = send(o->host_fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    return k < 0 ? -errno : k;
+  }
+  if (nv->conn_err) return -nv->conn_err;
+  if (nv->out_len + len > NET_OUT_MAX && net_flush(vm) < 0) return -nv->conn_err;
+  if (vm->stop != STOP_NONE) return -EINTR;
+  if (len <= NET_OUT_MAX) {
+    memcpy(nv->out + nv->out_len, p, len);
+    nv->out_len += len;
+    nv->st.sends_buffered++;
+    return (long)len;
+  }
+  uint64_t off = 0;
+  while (off < len) {
+    ssize_t k = send(nv->conn_fd, p + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (k > 0) { off += (uint64_t)k; nv->sent += (uint64_t)k; continue; }
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0 && errno == EAGAIN) {
+      if (net_host_wait(vm, &nv->conn_fd, 1, POLLOUT, -1) < 0) break;
+      continue;
+    }
+    if (off) break;
+    return k < 0 ? -errno : -EPIPE;
+  }
+  return (long)off;
+}
+
+static long conn_recv(struct vm *vm, struct fd_ofd *o, uint64_t buf, uint64_t len, int flags) {
+  struct net_vm *nv = net_state(vm);
+  if (o->host_fd < 0) return -ENOTCONN;
+  if (o->data & SF_SHUT_RD) return 0;
+  if (len == 0) return 0;
+  if (is_conn(nv, o)) {
+    if (net_flush(vm) < 0 && vm->stop != STOP_NONE) return -EINTR;
+    if (nv->pre_off < nv->pre_len) {
+      size_t n = nv->pre_len - nv->pre_off;
+      if (n > len) n = len;
+      if (gm_write(vm, buf, nv->pre + nv->pre_off, n)) return -EFAULT;
+      if (!(flags & MSG_PEEK)) nv->pre_off += n;
+      nv->st.recv_from_prefetch++;
+      nv->st.bytes_in += n;
+      return (long)n;
+    }
+  }
+  void *dst = gm_write_ptr(vm, buf, len);
+  if (!dst) return -EFAULT;
+  int nonblock = (o->status & G_O_NONBLOCK) || (flags & MSG_DONTWAIT);
+  for (;;) {
+    ssize_t k = recv(o->host_fd, dst, len, MSG_DONTWAIT | (flags & (MSG_PEEK | MSG_WAITALL | MSG_TRUNC)));
+    if (k >= 0) { nv->st.recv_host++; nv->st.bytes_in += (uint64_t)k; return k; }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN || nonblock) return -errno;
+    int w = net_host_wait(vm, &o->host_fd, 1, POLLIN, -1);
+    if (w < 0) return -EINTR;
+  }
+}
+
+static long sock_read(struct vm *vm, int gfd, struct fd_ofd *o, uint64_t buf, uint64_t len) {
+  (void)gfd;
+  if (o->kind == FDK_LISTEN) return -ENOTCONN;
+  return conn_recv(vm, o, buf, len, 0);
+}
+
+static long sock_write(struct vm *vm, int gfd, struct fd_ofd *o, uint64_t buf, uint64_t len) {
+  (void)gfd;
+  if (o->kind == FDK_LISTEN || o->host_fd < 0) return -ENOTCONN;
+  return conn_send(vm, o, buf, len, 0);
+}
+
+static void sock_on_close(struct vm *vm, struct fd_ofd *o) {
+  struct net_vm *nv = net_state(vm);
+  if (is_conn(nv, o)) {
+    net_flush(vm);
+    nv->conn_done = 1;
+    nv->conn_fd = -1;
+  }
+  if (o->kind == FDK_LISTEN && nv && o->host_fd == nv->listen_fd && !vm->is_worker) nv->listen_fd = -1;
+}
+
+static const struct fd_kind_ops g_sock_ops = {
+    .name = "socket", .fork_policy = FDT_FORK_SHARE, .read = sock_read, .write = sock_write, .on_close = sock_on_close};
+static const struct fd_kind_ops g_listen_ops = {
+    .name = "listening socket", .fork_policy = FDT_FORK_SHARE, .read = sock_read, .write = sock_write, .on_close = sock_on_close};
+
+/* ---- hand-over from the server ---- */
+
+static void prefetch(struct net_vm *nv, int fd, int wait_ms) {
+  nv->pre_len = nv->pre_off = 0;
+  ssize_t k = recv(fd, nv->pre, NET_PRE_MAX, MSG_DONTWAIT);
+  if (k < 0 && errno == EAGAIN && wait_ms > 0) {
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    if (poll(&pf, 1, wait_ms) > 0) k = recv(fd, nv->pre, NET_PRE_MAX, MSG_DONTWAIT);
+  }
+  if (k > 0) { nv->pre_len = (size_t)k; nv->st.prefetched_bytes += (uint64_t)k; }
+}
+
+static void set_pending(struct net_vm *nv, int conn_fd, const struct sockaddr *peer, socklen_t peer_len, int wait_ms) {
+  if (nv->pending_fd >= 0) close(nv->pending_fd);
+  nv->pending_fd = conn_fd;
+  memset(&nv->pending_peer, 0, sizeof(nv->pending_peer));
+  if (peer_len > sizeof(nv->pending_peer)) peer_len = sizeof(nv->pending_peer);
+  if (peer) memcpy(&nv->pending_peer, peer, peer_len);
+  nv->pending_peer_len = peer ? peer_len : 0;
+  nv->local_len = sizeof(nv->local);
+  if (getsockname(conn_fd, (struct sockaddr *)&nv->local, &nv->local_len) < 0) nv->local_len = 0;
+  prefetch(nv, conn_fd, wait_ms);
+}
+
+void net_give_conn(struct vm *vm, int conn_fd, const struct sockaddr *peer, socklen_t peer_len, int wait_ms) {
+  struct net_vm *nv = net_state(vm);
+  if (!nv) { close(conn_fd); return; }
+  set_pending(nv, conn_fd, peer, peer_len, wait_ms);
+}
+
+static long resume_parked(struct vm *vm) {
+  struct net_vm *nv = net_state(vm);
+  return net_redo(vm, nv->parked_nr, vm->blocked_args);
+}
+
+static long resume_frozen(struct vm *vm) {
+  struct net_vm *nv = net_state(vm);
+  long r = net_redo(vm, nv->frozen_nr, nv->frozen_args);
+  /* the worker re-enters through the stub's resume trampoline, which loads rax from here */
+  memcpy(vm->mem + L_DATA + D_RESUME_RAX, &r, 8);
+  gm_mark_dirty(vm, L_DATA + D_RESUME_RAX, 8);
+  return r;
+}
+
+void net_arm_frozen(struct vm *vm) {
+  struct net_vm *nv = net_state(vm);
+  if (!nv || vm->resume || !nv->frozen_nr) return;
+  vm->resume = resume_frozen;
+}
+
+int net_end_request(struct vm *vm, int failed, const char *status_line) {
+  struct net_vm *nv = net_state(vm);
+  if (!nv) return 0;
+  int fd = nv->conn_fd >= 0 ? nv->conn_fd : nv->pending_fd;
+  if (fd < 0) return 0;
+  if (!failed) {
+    net_flush(vm);
+  } else {
+    nv->out_len = 0;
+    if (nv->sent == 0 && status_line) {
+      char msg[256];
+      int n = snprintf(msg, sizeof(msg), "HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
+                       status_line, strlen(status_line) + 1, status_line);
+      ssize_t k = send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+      (void)k;
+    }
+  }
+  shutdown(fd, SHUT_RDWR);
+  if (fd == nv->pending_fd) { close(fd); nv->pending_fd = -1; }
+  nv->conn_fd = -1; /* still in the fd table until the reset (or the guest's close) */
+  nv->out_len = nv->pre_len = nv->pre_off = 0;
+  return 1;
+}
+
+/* ---- warm-up client (master) ---- */
+
+static void *warm_client(void *arg) {
+  (void)arg;
+  int fd = socket(g_pol.listen.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return NULL;
+  struct timeval tv = {.tv_sec = 30};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  if (connect(fd, (const struct sockaddr *)&g_pol.listen, g_pol.listen_len) == 0) {
+    char req[512];
+    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: warmup\r\nUser-Agent: isobench-warmup\r\n\r\n",
+                     g_pol.warmup_path[0] ? g_pol.warmup_path : "/");
+    if (send(fd, req, (size_t)n, MSG_NOSIGNAL) == n) {
+      char buf[4096];
+      while (recv(fd, buf, sizeof(buf), 0) > 0) {}
+    }
+  }
+  close(fd);
+  return NULL;
+}
+
+int net_park(struct vm *vm, uint64_t nr, const uint64_t a[6]) {
+  struct net_vm *nv = net_state(vm);
+  net_flush(vm);
+  if (!vm->is_worker) {
+    join_warm(nv);
+    if (nv->warm_left > 0 && nv->listen_fd >= 0) {
+      pthread_t t;
+      if (pthread_create(&t, NULL, warm_client, NULL) == 0) {
+        nv->warm_thread = (unsigned long)t;
+        nv->warm_thread_live = 1;
+        nv->warm_left--;
+        if (net_host_wait(vm, &nv->listen_fd, 1, POLLIN, -1) < 0) return 0;
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof(peer);
+        int c = accept4(nv->listen_fd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c >= 0) {
+          set_pending(nv, c, (struct sockaddr *)&peer, pl, 1000);
+          nv->st.warmups++;
+          return 1;
+        }
+      }
+    }
+    nv->frozen_nr = nr;
+    memcpy(nv->frozen_args, a, sizeof(nv->frozen_args));
+    vm_stop(vm, STOP_READY, "waiting on the listening socket");
+    return 0;
+  }
+  nv->st.parks++;
+  nv->parked_nr = nr;
+  memcpy(vm->blocked_args, a, sizeof(vm->blocked_args));
+  vm->resume = resume_parked;
+  vm_stop(vm, STOP_BLOCKED, "waiting on the listening socket");
+  return 0;
+}
+
+/* ---- socket calls ---- */
+
+static struct fd_ofd *sock_of(struct vm *vm, int gfd, long *err) {
+  struct fd_ofd *o = fdt_lookup(vm, gfd);
+  if (!o) { *err = -EBADF; return NULL; }
+  if (o->kind != FDK_SOCKET && o->kind != FDK_LISTEN) { *err = -ENOTSOCK; return NULL; }
+  return o;
+}
+
+static long sys_socket(struct vm *vm, const uint64_t a[6]) {
+  struct net_vm *nv = net_state(vm);
+  int domain = (int)a[0], type = (int)a[1] & 0xf, proto = (int)a[2];
+  if (((int)a[1] & ~(0xf | G_SOCK_NONBLOCK | G_SOCK_CLOEXEC)) != 0) return -EINVAL;
+  if (domain != AF_INET && domain != AF_INET6) {
+    nv->st.refused_family++;
+    refuse_log(&g_logged_family, "socket family other than AF_INET/AF_INET6");
+    return -EACCES;
+  }
+  if (type != SOCK_STREAM || (proto != 0 && proto != IPPROTO_TCP)) {
+    nv->st.refused_family++;
+    refuse_log(&g_logged_family, "socket type other than TCP stream");
+    return -EACCES;
+  }
+  int gfd = fdt_install(vm, -1, FDK_SOCKET, O_RDWR | (((int)a[1] & G_SOCK_NONBLOCK) ? G_O_NONBLOCK : 0),
+                        ((int)a[1] & G_SOCK_CLOEXEC) != 0, 0);
+  if (gfd < 0) return gfd;
+  fdt_lookup(vm, gfd)->data = domain == AF_INET6 ? SF_INET6 : 0;
+  return gfd;
+}
+
+static int addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+  if (a->ss_family != b->ss_family) return 0;
+  if (a->ss_family == AF_INET) {
+    const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+  return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+}
+
+static long read_sockaddr(struct vm *vm, uint64_t addr, uint64_t len, struct sockaddr_storage *ss) {
+  memset(ss, 0, sizeof(*ss));
+  if (len < sizeof(sa_family_t) || len > sizeof(*ss)) return -EINVAL;
+  if (gm_read(vm, addr, ss, len)) return -EFAULT;
+  if (ss->ss_family == AF_INET && len < sizeof(struct sockaddr_in)) return -EINVAL;
+  if (ss->ss_family == AF_INET6 && len < sizeof(struct sockaddr_in6)) return -EINVAL;
+  return 0;
+}
+
+/* writes addr (truncated to the guest's *lenp) and the real length, as the kernel does */
+static long write_sockaddr(struct vm *vm, uint64_t addr, uint64_t lenp, const void *sa, socklen_t sl) {
+  if (!addr || !lenp) return 0;
+  uint32_t cap;
+  if (gm_read(vm, lenp, &cap, 4)) return -EFAULT;
+  if ((int32_t)cap < 0) return -EINVAL;
+  uint32_t n = cap < sl ? cap : sl;
+  if (n && gm_write(vm, addr, sa, n)) return -EFAULT;
+  uint32_t real = sl;
+  return gm_write(vm, lenp, &real, 4) ? -EFAULT : 0;
+}
+
+static long sys_bind(struct vm *vm, const uint64_t a[6]) {
+  struct net_vm *nv = net_state(vm);
+  long err;
+  struct fd_ofd *o = sock_of(vm, (int)a[0], &err);
+  if (!o) return err;
+  struct sockaddr_storage ss;
+  long r = read_sockaddr(vm, a[1], a[2], &ss);
+  if (r) return r;
+  int want = (o->data & SF_INET6) ? AF_INET6 : AF_INET;
+  if (ss.ss_family != want) return -EAFNOSUPPORT;
+  if (o->host_fd >= 0 || o->kind == FDK_LISTEN) return -EINVAL;
+  if (!g_pol.has_listen || !addr_equal(&ss, &g_pol.listen)) {
+    nv->st.refused_listen++;
+    refuse_log(&g_logged_listen, "bind to an address other than the granted --listen");
+    return -EACCES;
+  }
+  int hfd = socket(want, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (hfd < 0) return -errno;
+  int one = 1;
+  setsockopt(hfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (want == AF_INET6 && (o->data & SF_V6ONLY)) setsockopt(hfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  if (bind(hfd, (struct sockaddr *)&ss, (socklen_t)a[2]) < 0) {
+    int e = errno;
+    close(hfd);
+    return -e;
+  }
+  o->host_fd = hfd;
+  o->data |= SF_BOUND;
+  fdt_touch(vm);
+  return 0;
+}
+
+static long sys_listen(struct vm *vm, const uint64_t a[6]) {
+  struct net_vm *nv = net_state(vm);
+  long err;
+  struct fd_ofd *o = sock_of(vm, (int)a[0], &err);
+  if (!o) return err;
+  if (o->kind == FDK_LISTEN) return 0;
+  if (!(o->data & SF_BOUND)) {
+    /* listen() on an unbound socket would pick an ephemeral port: not the granted address */
+    nv->st.refused_listen++;
+    refuse_log(&g_logged_listen, "listen on an unbound socket (ephemeral port)");
+    return -EACCES;
+  }
+  int backlog = (int)a[1];
+  if (backlog < 1) backlog = 1;
+  if (backlog > 4096) backlog = 4096;
+  if (listen(o->host_fd, backlog) < 0) return -errno;
+  o->kind = FDK_LISTEN;
+  nv->listen_fd = o->host_fd;
+  fdt_touch(vm);
+  return 0;
+}
+
+long net_accept_call(struct vm *vm, const uint64_t a[6], int flags) {
+  struct net_vm *nv = net_state(vm);
+  long err;
+  struct fd_ofd *o = sock_of(vm, (int)a[0], &err);
+  if (!o) return err;
+  if (o->kind != FDK_LISTEN) return -EINVAL;
+  if (flags & ~(G_SOCK_NONBLOCK | G_SOCK_CLOEXEC)) return -EINVAL;
+  if (nv->pending_fd < 0 || o->host_fd != nv->listen_fd) {
+    if (o->status & G_O_NONBLOCK) return -EAGAIN;
+    uint64_t args[6] = {a[0], a[1], a[2], (uint64_t)flags, 0, 0};
+    if (net_park(vm, 288, args) == 0) return -EINTR; /* stopped: the value is not used */
+    if (nv->pending_fd < 0) return -EAGAIN;
+  }
+  int listen_family = (o->data & SF_INET6) ? AF_INET6 : AF_INET;
+  int hfd = nv->pending_fd;
+  nv->pending_fd = -1;
+  int gfd = fdt_install(vm, hfd, FDK_SOCKET, O_RDWR | ((flags & G_SOCK_NONBLOCK) ? G_O_NONBLOCK : 0),
+                        (flags & G_SOCK_CLOEXEC) != 0, 0);
+  if (gfd < 0) { nv->pre_len = nv->pre_off = 0; return gfd; }
+  fdt_lookup(vm, gfd)->data = SF_CONN | (listen_family == AF_INET6 ? SF_INET6 : 0);
+  nv->conn_fd = hfd;
+  nv->conn_done = nv->conn_err = 0;
+  nv->sent = 0;
+  nv->out_len = 0;
+  nv->peer = nv->pending_peer;
+  nv->peer_len = nv->pending_peer_len;
+  nv->st.accepts++;
+  vm->req.in_delivered = 1; /* the guest took this run's connection */
+  long r = write_sockaddr(vm, a[1], a[2], &nv->peer, nv->peer_len);
+  return r ? r : gfd;
+}
+
+static long sys_accept(struct vm *vm, const uint64_t a[6]) { return net_accept_call(vm, a, 0); }
+static long sys_accept4(struct vm *vm, const uint64_t a[6]) { return net_accept_call(vm, a, (int)a[3]); }
+
+static long sys_connect(struct vm *vm, const uint64_t a[6]) {
+  struct net_vm *nv = net_state(vm);
+  long err;
+  if (!sock_of(vm, (int)a[0], &err)) return err;
+  nv->st.refused_connect++;
+  refuse_log(&g_logged_connect, "outbound connect (not granted)");
+  return -EACCES;
+}
+
+static long sys_socketpair(struct vm *vm, const uint64_t a[6]) {
+  struct net_vm *nv = net_state(vm);
+  (void)a;
+  nv->st.refused_family++;
+  refuse_log(&g_logged_family, "socketpair");
+  return -EACCES;
+}
+
+static long sys_sendto(struct vm *vm, const uint64_t a[6]) {
+  long err;
+  struct fd_ofd *o = sock_of(vm, (int)a[0], &err);
+  if (!o) return err;
+  if (o->kind == FDK_LISTEN || o->host_fd < 0) return -ENOTCONN;
+  return conn_send(vm, o, a[1], a[2], (int)a[3]);
+}
+
+static long sys_recvfrom(struct vm *vm, const uint64_t a[6]) {
+  struct net_vm *nv = net_state(vm);
+  long err;
+  struct fd_ofd *o = sock_of(vm, (int)a[0], &err);
+  if (!o) return err;
+  if (o->kind == FDK_LISTEN) return -ENOTCONN;
+  long n = conn_recv(vm, o, a[1], a[2], (int)a[3]);
+  if (n >= 0 && a[4] && is_conn(nv, o)) {
+    long r = write_sockaddr(vm, a[4], a[5], &nv->peer, nv->peer_len);
+    if (r) return r;
+  }
+  return n;
+}
+
+struct g_msghdr {
+  uint64_t name;
+  uint32_t namelen, pad0;
+  uint64_t iov, iovlen, control, controllen;
+  int32_t flags, pad1;
+};
+struct g_iovec {
+  uint64_t base, len;
+};
+
+static long msg_io(struct vm *vm, const uint64_t a[6], int is_send) {
+  long err;
+  struct fd_ofd *o = sock_of(vm, (int)a[0], &err);
+  if (!o) return err;
+  if (o->kind == FDK_LISTEN || o->host_fd < 0) return -ENOTCONN;
+  struct g_msghdr m;
+  if (gm_read(vm, a[1], &m, sizeof(m))) return -EFAULT;
+  if (m.iovlen > 1024) return -EMSGSIZE;
+  long total = 0;
+  for (uint64_t i = 0; i < m.iovlen; i++) {
+    struct g_iovec v;
+    if (gm_read(vm, m.iov + i * sizeof(v), &v, sizeof(v))) return total ? total : -EFAULT;
+    if (!v.len) continue;
+    long n = is_send ? conn_send(vm, o, v.base, v.len, (int)a[2]) : conn_recv(vm, o, v.base, v.len, (int)a[2] | (total ? MSG_DONTWAIT : 0));
+    if (n < 0) return total ? total : n;
+    total += n;
+    if ((uint64_t)n < v.len) break;
+  }
+  if (!is_send) {
+    uint64_t zero = 0;
+    uint32_t zero32 = 0;
+    gm_write(vm, a[1] + offsetof(struct g_msghdr, controllen), &zero, 8);
+    gm_write(vm, a[1] + offsetof(struct g_msghdr, flags), &zero32, 4);
+    if (m.name) gm_write(vm, a[1] + offsetof(struct g_msghdr, namelen), &zero32, 4);
+  }
+  return total;
+}
+
+static long sys_sendmsg(struct vm *vm, const uint64_t a[6]) { return msg_io(vm, a, 1); }
+static long sys_recvmsg(struct vm *vm, const uint64_t a[6]) { return msg_io(vm, a, 0); }
+
+static long sys_shutdown(struct vm *vm, const uint64_t a[6]) {
+  struct net_vm *nv = net_state(vm);
+  long err;
+  struct fd_ofd *o = sock_of(vm, (int)a[0], &err);
+  if (!o) return err;
+  int how = (int)a[1];
+  if (how < SHUT_RD || how > SHUT_RDWR) return -EINVAL;
+  if (o->kind == FDK_LISTEN || !(o->data & SF_CONN) || o->host_fd < 0) return -ENOTCONN;
+  if (how != SHUT_RD && is_conn(nv, o)) {
+    net_flush(vm);
+    nv->conn_done = 1;
+  }
+  shutdown(o->host_fd, how);
+  o->data |= (how != SHUT_WR ? SF_SHUT_RD : 0) | (how != SHUT_RD ? SF_SHUT_WR : 0);
+  fdt_touch(vm);
+  return 0;
+}
+
+static long sys_getsockname(struct vm *vm, const uint64_t a[6]) {
+  struct net_vm *nv = net_state(vm);
+  long err;
+  struct fd_ofd *o = sock_of(vm, (int)a[0], &err);
+  if (!o) return err;
+  if (is_conn(nv, o) && nv->local_len) return write_sockaddr(vm, a[1], a[2], &nv->local, nv->local_len);
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof(ss);
+  memset(&ss, 0, sizeof(ss));
+  if (o->host_fd >= 0) {
+    if (getsockname(o->host_fd, (struct sockaddr *)&ss, &sl) < 0) return -errno;
+  } else {
+    ss.ss_family = (o->data & SF_INET6) ? AF_INET6 : AF_INET;
+    sl = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+  }
+  return write_sockaddr(vm, a[1], a[2], &ss, sl);
+}
+
+static long sys_getpeername(struct vm *vm, const uint64_t a[6]) {
+  struct net_vm *nv = net_state(vm);
+  long err;
+  struct fd_ofd *o = sock_of(vm, (int)a[0], &err);
+  if (!o) return err;
+  if (!(o->data & SF_CONN) || o->host_fd < 0) return -ENOTCONN;
+  if (is_conn(nv, o)) return write_sockaddr(vm, a[1], a[2], &nv->peer, nv->peer_len);
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof(ss);
+  if (getpeername(o->host_fd, (struct sockaddr *)&ss, &sl) < 0) return -errno;
+  return write_sockaddr(vm, a[1], a[2], &ss, sl);
+}
+
+static uint32_t opt_flag(int level, int name) {
+  if (level == SOL_SOCKET && name == SO_REUSEADDR) return SF_REUSEADDR;
+  if (level == SOL_SOCKET && name == SO_KEEPALIVE) return SF_KEEPALIVE;
+  if (level == IPPROTO_TCP && name == TCP_NODELAY) return SF_NODELAY;
+  if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY) return SF_V6ONLY;
+  return 0;
+}
+
+static long sys_setsockopt(struct vm *vm, const uint64_t a[6]) {
+  long err;
+  struct fd_ofd *o = sock_of(vm, (int)a[0], &err);
+  if (!o) return err;
+  int level = (int)a[1], name = (int)a[2];
+  if (level != SOL_SOCKET && level != IPPROTO_TCP && level != IPPROTO_IP && level != IPPROTO_IPV6) return -ENOPROTOOPT;
+  if (a[4] > 256) return -EINVAL;
+  int v = 0;
+  if (a[4] >= 4 && gm_read(vm, a[3], &v, 4)) return -EFAULT;
+  uint32_t f = opt_flag(level, name);
+  if (f) {
+    if (a[4] < 4) return -EINVAL;
+    if (v) o->data |= f;
+    else o->data &= ~(uint64_t)f;
+    fdt_touch(vm);
+    /* TCP_NODELAY matters on the wire: pass it to the connection */
+    if (f == SF_NODELAY && o->host_fd >= 0 && (o->data & SF_CONN)) setsockopt(o->host_fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v));
+  }
+  /* other options (buffer sizes, timeouts, linger...) are accepted and have no effect */
+  return 0;
+}
+
+static long sys_getsockopt(struct vm *vm, const uint64_t a[6]) {
+  long err;
+  struct fd_ofd *o = sock_of(vm, (int)a[0], &err);
+  if (!o) return err;
+  int level = (int)a[1], name = (int)a[2];
+  int v;
+  uint32_t f = opt_flag(level, name);
+  if (f) v = (o->data & f) != 0;
+  else if (level == SOL_SOCKET && name == SO_ERROR) v = 0;
+  else if (level == SOL_SOCKET && name == SO_TYPE) v = SOCK_STREAM;
+  else if (level == SOL_SOCKET && name == SO_DOMAIN) v = (o->data & SF_INET6) ? AF_INET6 : AF_INET;
+  else if (level == SOL_SOCKET && name == SO_PROTOCOL) v = IPPROTO_TCP;
+  else if (level == SOL_SOCKET && name == SO_ACCEPTCONN) v = o->kind == FDK_LISTEN;
+  else if (level == SOL_SOCKET && name == SO_RCVBUF) v = 131072;
+  else if (level == SOL_SOCKET && name == SO_SNDBUF) v = 16384;
+  else return -ENOPROTOOPT;
+  uint32_t cap;
+  if (gm_read(vm, a[4], &cap, 4)) return -EFAULT;
+  if ((int32_t)cap < 0) return -EINVAL;
+  uint32_t n = cap < 4 ? cap : 4;
+  if (n && gm_write(vm, a[3], &v, n)) return -EFAULT;
+  return gm_write(vm, a[4], &n, 4) ? -EFAULT : 0;
+}
+
+static const struct sys_family_hooks g_hooks = {
+    .name = "net", .on_create = on_create, .on_fork = on_fork, .on_reset = on_reset, .on_destroy = on_destroy};
+
+SYS_FAMILY(sockets) {
+  g_slot = sys_family_hooks_register(&g_hooks);
+  fdt_register_kind(FDK_SOCKET, &g_sock_ops);
+  fdt_register_kind(FDK_LISTEN, &g_listen_ops);
+  sys_register(41, "socket", sys_socket);
+  sys_register(42, "connect", sys_connect);
+  sys_register(43, "accept", sys_accept);
+  sys_register(288, "accept4", sys_accept4);
+  sys_register(44, "sendto", sys_sendto);
+  sys_register(45, "recvfrom", sys_recvfrom);
+  sys_register(46, "sendmsg", sys_sendmsg);
+  sys_register(47, "recvmsg", sys_recvmsg);
+  sys_register(48, "shutdown", sys_shutdown);
+  sys_register(49, "bind", sys_bind);
+  sys_register(50, "listen", sys_listen);
+  sys_register(51, "getsockname", sys_getsockname);
+  sys_register(52, "getpeername", sys_getpeername);
+  sys_register(53, "socketpair", sys_socketpair);
+  sys_register(54, "setsockopt", sys_setsockopt);
+  sys_register(55, "getsockopt", sys_getsockopt);
+}
