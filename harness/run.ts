@@ -11,6 +11,7 @@ import { machineFacts } from '../reports/results/machine.ts';
 import { toolVersions } from '../reports/results/versions.ts';
 import { encodeHistogram, summarizeLatency } from '../reports/results/histogram.ts';
 import { defaultResultsPath, writeResults } from '../reports/results/writer.ts';
+import { evaluateClaims } from './claims/evaluate.ts';
 import { LoadRecorder, runLoad } from './load/index.ts';
 import { probeIsolation } from './isolation.ts';
 import { choosePinning, pinSelf, type Pinning } from './pinning.ts';
@@ -150,6 +151,7 @@ export async function runBenchmark(options: RunOptions = {}, onProgress?: Progre
   }
 
   const doc: ResultsDocument = { schemaVersion: SCHEMA_VERSION, createdAt: createdAt.toISOString(), machine, versions, settings, runs };
+  doc.claims = evaluateClaims(doc);
   const outFile = opts.out === null ? undefined : opts.out ?? defaultResultsPath(createdAt);
   if (outFile) writeResults(doc, outFile);
   emit({ kind: 'finished', results: doc, ...(outFile ? { outFile } : {}) });

@@ -4,10 +4,12 @@
  * N MiB | /crash  null write | /bind-other  bind port+1 | /connect-out  connect to itself |
  * /unix  AF_UNIX socket | /big  256 KiB body. The response goes out in several sends (status,
  * headers, body), as wsgiref does. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +88,8 @@ static void handle(int c) {
       len = snprintf(body, sizeof(body), "touched %d MiB", mb);
     }
   } else if (strcmp(path, "/crash") == 0) {
-    *(volatile int *)16 = 1;
+    volatile uintptr_t bad = 16;
+    *(volatile int *)bad = 1;
     len = 0;
   } else if (strcmp(path, "/bind-other") == 0) {
     len = snprintf(body, sizeof(body), "errno=%d", errno_of_bind_other());
