@@ -82,8 +82,10 @@ void ib_worker_destroy(ib_worker *w) { worker_destroy(w); }
 static size_t take_output(struct vm *vm, int fd, char *buf, size_t cap) {
   if (fd != 1 && fd != 2) return 0;
   struct capture *c = &vm->out[fd];
+  if (!c->len) return 0; /* nothing captured yet: c->buf may be NULL */
   size_t n = c->len < cap ? c->len : cap;
-  if (buf && n) memcpy(buf, c->buf, n);
+  if (n == 0) return 0;
+  if (buf) memcpy(buf, c->buf, n);
   memmove(c->buf, c->buf + n, c->len - n);
   c->len -= n;
   return n;

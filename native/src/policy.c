@@ -151,7 +151,7 @@ int policy_openat2(struct vm *vm, const struct policy_target *t, int host_flags,
   struct open_how how = {.flags = (uint64_t)(host_flags | O_CLOEXEC), .mode = (uint64_t)mode,
                          .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
   if (how.flags & O_PATH) how.flags &= O_PATH | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY;
-  if (!(how.flags & (O_CREAT | __O_TMPFILE))) how.mode = 0;
+  if (!(how.flags & (O_CREAT | 020000000))) how.mode = 0; /* mode only with O_CREAT or O_TMPFILE */
   if (f) {
     f->st.host_opens++;
     char *e = f->st.log[f->st.log_n % POLICY_LOG_MAX];
@@ -273,7 +273,9 @@ static void on_create(struct vm *vm) {
   struct fs_vm *f = calloc(1, sizeof(*f));
   struct policy *pol = calloc(1, sizeof(*pol));
   if (!f || !pol) { free(f); free(pol); return; }
-  snprintf(pol->program, sizeof(pol->program), "%s", tl_prog);
+  char host_cwd[PATH_MAX];
+  if (!getcwd(host_cwd, sizeof(host_cwd))) snprintf(host_cwd, sizeof(host_cwd), "/");
+  if (!tl_prog[0] || absolutise(host_cwd, tl_prog, pol->program, sizeof(pol->program)) < 0) pol->program[0] = 0;
   snprintf(pol->cwd, sizeof(pol->cwd), "/");
   policy_defaults(pol, tl_prog, tl_interp);
   f->pol = pol;

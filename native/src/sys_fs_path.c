@@ -15,6 +15,7 @@
 long files_fstat(struct vm *vm, int gfd, uint64_t out); /* sys_files.c */
 
 #define LX_AT_FDCWD (-100)
+#define LX_O_TMPFILE_BIT 020000000 /* O_TMPFILE without its O_DIRECTORY part */
 
 /* bounded copy (names longer than cap are cut; callers pass names from paths already checked) */
 static void scopy(char *dst, size_t cap, const char *src) {
@@ -45,11 +46,11 @@ static long do_open(struct vm *vm, int dirfd, uint64_t gpath, uint64_t flags, ui
   if (rc < 0) return rc;
   int acc = (int)(flags & O_ACCMODE);
   if (acc == 3) return -EINVAL;
-  int write = acc != O_RDONLY || (flags & (O_CREAT | O_TRUNC | __O_TMPFILE));
+  int write = acc != O_RDONLY || (flags & (O_CREAT | O_TRUNC | LX_O_TMPFILE_BIT));
   if ((flags & O_PATH)) write = 0;
   rc = policy_resolve(vm, dirfd, path, write, 0, &t);
   if (rc < 0) return rc;
-  int keep = O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY | O_NOFOLLOW | __O_TMPFILE | O_PATH;
+  int keep = O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY | O_NOFOLLOW | LX_O_TMPFILE_BIT | O_PATH;
   int hfd = policy_openat2(vm, &t, ((int)flags & keep) | O_NONBLOCK | O_NOCTTY, (int)(mode & 07777));
   if (hfd < 0) return hfd;
   struct stat st;

@@ -129,7 +129,13 @@ static struct vm *fake_vm(uint64_t size) {
   vm->is_worker = 1;
   return vm;
 }
-static void free_vm(struct vm *vm) { free(vm->mem); free(vm->host_dirty); free(vm); }
+static void free_vm(struct vm *vm) {
+  sys_hooks_destroy(vm); /* families may have attached state (vm->ext) */
+  for (int i = 0; i < 3; i++) free(vm->out[i].buf);
+  free(vm->mem);
+  free(vm->host_dirty);
+  free(vm);
+}
 
 TEST(guest_memory_accessor_bounds) {
   uint64_t size = 4 << 20;
@@ -180,6 +186,5 @@ TEST(write_to_stdout_is_captured_and_bad_fd_refused) {
   a[0] = 2;
   a[1] = 0x1000; /* supervisor page: not the guest's to hand us */
   CHECK_EQ(sys_dispatch(vm, 1, a), -EFAULT);
-  free(vm->out[1].buf);
   free_vm(vm);
 }

@@ -1,0 +1,195 @@
+// Targets kvm-persist / kvm-pages / kvm-full / kvm-hybrid: the scenario's unmodified server run
+// under our engine's server (native/build/isobench-server), one reset mode each. The engine
+// server is started like any other server (harness/process.ts); its counters come from the JSON
+// it writes to --stats-file on SIGUSR1, and SIGUSR2 clears them after the harness's warm-up.
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EngineCounters } from '../../reports/results/types.ts';
+import type { LaunchSpec, ScenarioSettings } from '../../scenarios/scenario.ts';
+import { deathMessage, startServerProcess } from '../process.ts';
+import { DEFAULT_READY_TIMEOUT_MS } from './native.ts';
+import type { RunningServer, Target, TargetContext } from './target.ts';
+
+export type ResetMode = 'persist' | 'pages' | 'full' | 'hybrid';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ENGINE_SERVER = path.join(repoRoot, 'native/build/isobench-server');
+const DEFAULT_THRESHOLD_BYTES = 1 << 20;
+const DEFAULT_MAX_REQUEST_MS = 5000;
+const DEFAULT_MEMORY_MB = 512;
+
+function engineServerPath(): string {
+  return process.env.ISOBENCH_ENGINE_SERVER || ENGINE_SERVER;
+}
+
+function positiveInt(v: unknown, fallback: number, name: string): number {
+  if (v === undefined || v === null || v === '') return fallback;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number >= 0, got ${String(v)}`);
+  return n;
+}
+
+export interface EngineServerOptions {
+  mode: ResetMode;
+  thresholdBytes: number;
+  workers: number;
+  /** requests the master serves before the freeze (the engine's own warm-up, not the harness's) */
+  masterWarmup: number;
+  maxRequestMs: number;
+  maxRequestMb: number;
+  memoryMb: number;
+  statsFile: string;
+  verbose?: boolean;
+}
+
+export function engineServerOptions(mode: ResetMode, settings: Partial<ScenarioSettings>, statsFile: string): EngineServerOptions {
+  return {
+    mode,
+    thresholdBytes: positiveInt(settings.resetThresholdBytes, DEFAULT_THRESHOLD_BYTES, 'resetThresholdBytes'),
+    workers: Math.max(1, positiveInt(settings.workers, 1, 'workers')),
+    masterWarmup: positiveInt(settings.engineWarmup, 0, 'engineWarmup'),
+    maxRequestMs: Math.max(1, positiveInt(settings.maxRequestMs, DEFAULT_MAX_REQUEST_MS, 'maxRequestMs')),
+    maxRequestMb: positiveInt(settings.maxRequestMb, 0, 'maxRequestMb'),
+    memoryMb: Math.max(16, positiveInt(settings.memoryMb, DEFAULT_MEMORY_MB, 'memoryMb')),
+    statsFile,
+  };
+}
+
+/** The engine server's command line for a scenario launch. */
+export function engineServerArgv(binary: string, launch: LaunchSpec, host: string, port: number, o: EngineServerOptions): string[] {
+  const listenHost = host.includes(':') ? `[${host}]` : host;
+  const argv = [
+    binary,
+    '--reset', o.mode,
+    '--reset-threshold', String(o.thresholdBytes),
+    '--workers', String(o.workers),
+    '--warmup', String(o.masterWarmup),
+    '--listen', `${listenHost}:${port}`,
+    '--max-request-ms', String(o.maxRequestMs),
+    '--memory-mb', String(o.memoryMb),
+    '--stats-file', o.statsFile,
+    '--cwd', launch.cwd,
+  ];
+  if (o.maxRequestMb > 0) argv.push('--max-request-mb', String(o.maxRequestMb));
+  for (const p of launch.readPaths) argv.push('--allow-read', p);
+  for (const [k, v] of Object.entries(launch.env)) argv.push('--env', `${k}=${v}`);
+  if (o.verbose) argv.push('--verbose');
+  return [...argv, '--', ...launch.argv];
+}
+
+/** Maps the server's stats JSON onto the results' EngineCounters (unknown fields are kept). */
+export function toEngineCounters(raw: Record<string, unknown>, mode: ResetMode): EngineCounters {
+  const resets = (raw.resets ?? {}) as { pages?: number; full?: number; persist?: number };
+  return {
+    ...raw,
+    mode,
+    requests: Number(raw.requests ?? 0),
+    resets: { pages: Number(resets.pages ?? 0), full: Number(resets.full ?? 0) },
+  } as EngineCounters;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Asks the server (SIGUSR1) for fresh counters and reads them once the file changed. */
+async function readCounters(pid: number, file: string, mode: ResetMode): Promise<EngineCounters | undefined> {
+  const before = existsSync(file) ? statSync(file).mtimeMs : 0;
+  try {
+    process.kill(pid, 'SIGUSR1');
+  } catch {
+    return undefined;
+  }
+  for (let i = 0; i < 100; i++) {
+    await sleep(20);
+    if (existsSync(file) && statSync(file).mtimeMs !== before) break;
+  }
+  try {
+    return toEngineCounters(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>, mode);
+  } catch {
+    return undefined;
+  }
+}
+
+function kvmAvailable(): string | null {
+  return existsSync('/dev/kvm') ? null : '/dev/kvm is absent';
+}
+
+export function kvmTarget(mode: ResetMode, description: string): Target {
+  const name = `kvm-${mode}`;
+  return {
+    name,
+    description,
+    clientMode: 'per-request',
+    expectsIsolation: mode !== 'persist',
+
+    async availability(scenario) {
+      const noKvm = kvmAvailable();
+      if (noKvm) return { ok: false, reason: noKvm };
+      const bin = engineServerPath();
+      if (!existsSync(bin)) return { ok: false, reason: `the engine server is not built (${bin}; run make -C native)` };
+      const a = await scenario.availability();
+      if (!a.ok) return { ok: false, reason: a.reason };
+      return { ok: true, engine: `${name} (isobench engine, ${a.version})` };
+    },
+
+    async start(ctx: TargetContext): Promise<RunningServer> {
+      const { scenario, settings } = ctx;
+      const launch = scenario.launch(settings);
+      const dir = mkdtempSync(path.join(tmpdir(), 'isobench-kvm-'));
+      const statsFile = path.join(dir, 'stats.json');
+      const opts = engineServerOptions(mode, settings, statsFile);
+      opts.verbose = settings.engineVerbose === true;
+      const argv = engineServerArgv(engineServerPath(), launch, settings.host, settings.port, opts);
+      const label = `${scenario.name}/${name}`;
+      const base = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${settings.port}`;
+      const readyTimeoutMs = typeof settings.readyTimeoutMs === 'number' ? settings.readyTimeoutMs : DEFAULT_READY_TIMEOUT_MS * 2;
+      let proc;
+      try {
+        proc = await startServerProcess({
+          name: label,
+          argv,
+          env: { PATH: '/usr/bin:/bin' },
+          cwd: launch.cwd,
+          cpus: ctx.serverCpus,
+          readyUrl: base + scenario.routes[0]!.path,
+          readyTimeoutMs,
+          log: ctx.log,
+          signal: ctx.signal,
+        });
+      } catch (err) {
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+      let stopped = false;
+      const died = proc.exited.then((e) => (stopped ? new Promise<string>(() => {}) : deathMessage(label, e, proc.outputTail())));
+      return {
+        url: base,
+        pid: proc.pid,
+        died,
+        rssPeakBytes: () => proc.rssPeakBytes(),
+        counters: () => readCounters(proc.pid, statsFile, mode),
+        async resetCounters() {
+          try {
+            process.kill(proc.pid, 'SIGUSR2');
+          } catch {
+            // gone: the run reports the death
+          }
+          await sleep(50);
+        },
+        async stop() {
+          stopped = true;
+          await proc.stop();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  };
+}
+
+export const kvmTargets: Target[] = [
+  kvmTarget('persist', 'KVM sandbox, never reset (sandbox overhead only)'),
+  kvmTarget('pages', 'KVM sandbox, restore dirtied pages after each request'),
+  kvmTarget('full', 'KVM sandbox, discard all request memory and page tables after each request'),
+  kvmTarget('hybrid', 'KVM sandbox, pages reset unless the request passed the memory threshold or faulted'),
+];
