@@ -1,4 +1,6 @@
 // `isobench run`: measure scenarios × targets and write one results document.
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
 import type { ClientMode, ResultsDocument } from '../../reports/results/types.ts';
@@ -28,6 +30,8 @@ probes per-request isolation, and writes one results document.
   --port N                 fixed server port (default: a free port per server)
   --set KEY=VALUE          scenario setting, e.g. --set delayMs=5 (repeatable)
   --ready-timeout SECONDS  how long a server may take to answer (default ${DEFAULTS.readyTimeoutSec})
+  --kvmserver PATH         upstream kvmserver binary for the kvmserver target (or env KVMSERVER)
+  --wasmtime PATH          wasmtime binary for the wasm target (or env WASMTIME; else PATH, else V8 via jco)
   --out FILE.json          results file (default results/run-<timestamp>.json)
   --no-tui                 plain progress lines and a summary table (no live view)
   --help                   this text
@@ -50,8 +54,19 @@ const flagSpec = {
   set: { type: 'string', multiple: true },
   'ready-timeout': { type: 'string' },
   out: { type: 'string' },
+  kvmserver: { type: 'string' },
+  wasmtime: { type: 'string' },
   'no-tui': { type: 'boolean' },
 } as const;
+
+function requireExecutable(flag: string, file: string): string {
+  try {
+    accessSync(file, constants.X_OK);
+  } catch {
+    throw new UsageError(`${flag}: '${file}' is not an executable file`);
+  }
+  return path.resolve(file);
+}
 
 export interface ParsedRunArgs {
   options: RunOptions;
@@ -67,6 +82,9 @@ export function parseRunArgs(argv: string[]): ParsedRunArgs {
   }
   if (v.out !== undefined && !v.out.endsWith('.json')) throw new UsageError(`--out must name a .json file, got '${v.out}'`);
   const warmup = v.warmup === undefined ? undefined : v.warmup === '0' ? 0 : positiveInt('--warmup', v.warmup);
+  // targets read these in availability(), which sees no settings: pass them through the environment
+  if (v.kvmserver !== undefined) process.env.KVMSERVER = requireExecutable('--kvmserver', v.kvmserver);
+  if (v.wasmtime !== undefined) process.env.WASMTIME = requireExecutable('--wasmtime', v.wasmtime);
   const options: RunOptions = {
     scenarios: v.scenario,
     targets: v.target,
