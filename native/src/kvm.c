@@ -254,6 +254,7 @@ int vm_write_low_layout(struct vm *vm) {
   fill_clock_page(data);
   uint64_t pid = 1, xcr0 = g_xcr0;
   memcpy(data + D_PID, &pid, 8);
+  memcpy(data + D_TID, &pid, 8); /* the first thread's tid is the pid */
   memcpy(data + D_MEM_END, &size, 8);
   memcpy(data + D_XCR0, &xcr0, 8);
   return 0;

@@ -39,12 +39,27 @@
 #define D_RESUME_FS 0x50
 #define D_RESUME_GS 0x58
 #define D_XCR0 0x60       /* xrstor mask */
+/* thread switch (src/threads.c): the host loads the next thread's GPRs into synced regs with
+ * rip = S_SWITCH; the stub saves the FPU state and FS/GS bases of the thread that stopped into
+ * D_SW_OLD, restores FPU state from D_SW_NEW, FS/GS and rax/rcx/rdx from here, jumps to D_SW_RIP */
+#define D_TID 0x68        /* gettid answer: the running guest thread */
+#define D_SW_OLD 0x70     /* save area of the outgoing thread (XSAVE image, 64-byte aligned) */
+#define D_SW_NEW 0x78     /* XSAVE image to restore */
+#define D_SW_FS 0x80
+#define D_SW_GS 0x88
+#define D_SW_RAX 0x90
+#define D_SW_RCX 0x98
+#define D_SW_RDX 0xa0
+#define D_SW_RIP 0xa8
+#define SW_AREA_FS 0xf00  /* offsets in a thread save area (one page): saved FS/GS bases */
+#define SW_AREA_GS 0xf08
 
 /* stub entry points: offsets from L_STUB (checked by a static assert in kvm.c) */
 #define S_ENTRY_R3 0x000
 #define S_ENTRY_R0 0x200
 #define S_RESUME 0x400
 #define S_PROBE 0x480
+#define S_SWITCH 0x500  /* thread switch trampoline */
 #define S_VECTORS 0x800 /* 32 handlers, 16 bytes each */
 
 /* hypercall numbers (rax) for test guests, outside Linux's syscall range */

@@ -22,7 +22,7 @@ ib_stub_start:
   cmp $39, %rax               /* getpid */
   je 30f
   cmp $186, %rax              /* gettid */
-  je 30f
+  je 31f
 5:
   out %al, $PORT_SYSCALL      /* the host handles the call and sets rax (and rflags = r11) */
 6:
@@ -84,8 +84,11 @@ ib_stub_start:
   xor %eax, %eax
   jmp 6b
 
-30: /* getpid / gettid */
+30: /* getpid */
   mov DATA(D_PID), %eax
+  jmp 6b
+31: /* gettid: the running guest thread (src/threads.c keeps it current) */
+  mov DATA(D_TID), %eax
   jmp 6b
 .endm
 
@@ -123,6 +126,32 @@ probe:
   mov $HC_PROBE, %eax
   syscall
   ud2
+
+/* Thread switch (src/threads.c): the host has loaded the next thread's general registers and
+ * pointed rip here. The FPU/SSE/AVX state and FS/GS bases still belong to the thread that
+ * stopped: save them into its area, load the next thread's, restore the three registers used
+ * here and jump to where the thread continues. No flags are changed, the stack is not touched. */
+  .org S_SWITCH
+thread_switch:
+  mov DATA(D_XCR0), %eax
+  mov $0, %edx
+  mov DATA(D_SW_OLD), %rcx
+  xsave (%rcx)
+  rdfsbase %rdx
+  mov %rdx, SW_AREA_FS(%rcx)
+  rdgsbase %rdx
+  mov %rdx, SW_AREA_GS(%rcx)
+  mov $0, %edx
+  mov DATA(D_SW_NEW), %rcx
+  xrstor (%rcx)
+  mov DATA(D_SW_FS), %rax
+  wrfsbase %rax
+  mov DATA(D_SW_GS), %rax
+  wrgsbase %rax
+  mov DATA(D_SW_RAX), %rax
+  mov DATA(D_SW_RCX), %rcx
+  mov DATA(D_SW_RDX), %rdx
+  jmp *DATA(D_SW_RIP)
 
 /* Exception vectors 0..31: report the vector on the fault port. The host never resumes them. */
   .org S_VECTORS
