@@ -62,7 +62,13 @@ uint64_t thr_next_deadline(struct vm *vm);
 /* wakes threads whose deadline has passed (they run at the next switch); count */
 int thr_expire(struct vm *vm);
 
-/* sys_thread.c helpers used by threads.c */
-long thr_futex_wake(struct vm *vm, uint64_t addr, int n, uint32_t bitset);
+/* for sys_thread.c */
+int thr_ensure_areas(struct vm *vm);     /* allocates the save areas (first clone) */
+uint64_t thr_scratch_page(struct vm *vm); /* an engine page in guest memory, 0 before the first clone */
+void thr_save_current(struct vm *vm, enum thr_state st, int64_t ret);
+void thr_complete_io(struct vm *vm);     /* before changing rip in synced regs (hardware KVM) */
+long thr_schedule_to(struct vm *vm, int slot); /* current saved: run this slot now; rax */
+long thr_schedule(struct vm *vm);        /* current thread blocked or ended: run another; rax */
+int thr_yield(struct vm *vm, long *rax); /* another ready thread runs now; 0 = none */
 
 #endif
