@@ -6,11 +6,13 @@
  * one round at boot, signals ready, and runs a round per request (answer: the round's result,
  * plus the tids it saw, so tests can check tids restart after a reset). */
 #include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -152,6 +154,33 @@ static long ask_helper(long n) {
   return r;
 }
 
+/* eventfd: a blocking read that another thread satisfies, then semaphore/nonblocking reads */
+static int ev_fd;
+static void *ev_writer(void *arg) {
+  (void)arg;
+  sched_yield(); /* let the main thread reach its read first: it must block and be re-issued */
+  uint64_t v = 3;
+  if (write(ev_fd, &v, 8) != 8) return (void *)1;
+  return NULL;
+}
+static int eventfd_case(char *out, size_t cap) {
+  ev_fd = eventfd(0, 0);
+  pthread_t th;
+  pthread_create(&th, NULL, ev_writer, NULL);
+  uint64_t got = 0;
+  long r = read(ev_fd, &got, 8);
+  pthread_join(th, NULL);
+  int s = eventfd(0, EFD_NONBLOCK | EFD_SEMAPHORE);
+  uint64_t two = 2, a = 0, b = 0, c = 0;
+  long w = write(s, &two, 8);
+  long ra = read(s, &a, 8), rb = read(s, &b, 8), rc = read(s, &c, 8);
+  int again = rc < 0 && errno == EAGAIN;
+  close(s);
+  close(ev_fd);
+  return snprintf(out, cap, "blocking=%ld/%llu sem=%ld,%llu,%llu,%s", r, (unsigned long long)got, w,
+                  (unsigned long long)(ra == 8 ? a : 0), (unsigned long long)(rb == 8 ? b : 0), again ? "EAGAIN" : "other");
+}
+
 /* two threads hand a token back and forth through futexes: every hand-over is a thread switch */
 static volatile int token;
 static int pp_rounds;
@@ -213,6 +242,11 @@ int main(int argc, char **argv) {
     if (strncmp(in, "deadlock", 8) == 0) { /* a default mutex locked twice never returns */
       pthread_mutex_lock(&mu);
       pthread_mutex_lock(&mu);
+    }
+    if (strncmp(in, "eventfd", 7) == 0) {
+      int k = eventfd_case(out, sizeof(out));
+      syscall(0x1002, out, k);
+      continue;
     }
     if (strncmp(in, "fork", 4) == 0) {
       pid_t p = fork();

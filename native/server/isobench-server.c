@@ -176,6 +176,7 @@ static char *stats_json(void) {
   struct net_stats ns_sum;
   memset(&ns_sum, 0, sizeof(ns_sum));
   uint64_t served = 0, failed = 0, parked = 0, exits_served = 0, status[8] = {0};
+  uint64_t private_pages = 0, new_dirty = 0, restored = 0, restores = 0, dropped = 0, drops = 0;
   for (int i = 0; i < g_opt.workers; i++) {
     struct worker *wk = &g_workers[i];
     if (!wk->w) continue;
@@ -186,6 +187,12 @@ static char *stats_json(void) {
     uint64_t *d = (uint64_t *)&ns_sum;
     const uint64_t *s = (const uint64_t *)&ns;
     for (size_t k = 0; k < sizeof(ns) / 8; k++) d[k] += s[k];
+    private_pages += worker_private_pages(wk->w);
+    new_dirty += wk->w->vm.ctr.dirty_sum;
+    restored += wk->w->restored_pages_sum;
+    restores += wk->w->restore_resets;
+    dropped += wk->w->dropped_pages_sum;
+    drops += wk->w->drop_resets;
     served += wk->served;
     failed += wk->failed;
     parked += wk->parked_exits;
@@ -193,20 +200,30 @@ static char *stats_json(void) {
     for (int k = 0; k < 8; k++) status[k] += wk->status[k];
     pthread_mutex_unlock(&wk->lock);
   }
+  sum->boot_ns = g_master ? g_master->vm.ctr.boot_ns : 0; /* the master's boot (+ warm-up) */
+  uint64_t requests = sum->requests;
   char *core = counters_json(sum, exit_path_name(), mode_names[g_opt.mode], g_master ? g_master->vm.mem_size : 0);
   free(sum);
   size_t cl = strlen(core);
   char *out = malloc(cl + 2048);
   memcpy(out, core, cl - 1); /* without the closing brace */
   double okreq = served ? (double)served : 1;
+  int nw = g_opt.workers;
   int n = snprintf(out + cl - 1, 2048,
-                   ",\"server\":{\"workers\":%d,\"resetThresholdBytes\":%llu,\"served\":%llu,\"failed\":%llu,"
+                   ",\"workerRssBytes\":%llu,"
+                   "\"pages\":{\"privatePerWorker\":%.1f,\"newlyDirtiedPerRequest\":%.3f,"
+                   "\"restoredPerPagesReset\":%.3f,\"droppedPerFullReset\":%.3f,"
+                   "\"note\":\"private = guest pages a worker holds since its last full reset (a pages reset copies them all back; a full reset drops them); newly dirtied = pages a request added to that set\"},"
+                   "\"server\":{\"workers\":%d,\"resetThresholdBytes\":%llu,\"served\":%llu,\"failed\":%llu,"
                    "\"status\":{\"ok\":%llu,\"exited\":%llu,\"faulted\":%llu,\"limitTime\":%llu,\"limitMemory\":%llu,\"killed\":%llu,\"error\":%llu},"
                    "\"exitsPerServedRequest\":{\"mean\":%.3f,\"note\":\"exits from resume to the guest closing the connection; the wait on the listening socket where it parks is counted separately\"},"
                    "\"parkExits\":%llu},"
                    "\"net\":{\"accepts\":%llu,\"prefetchedBytes\":%llu,\"recvFromPrefetch\":%llu,\"recvHost\":%llu,\"sends\":%llu,"
                    "\"sendsBuffered\":%llu,\"flushes\":%llu,\"bytesIn\":%llu,\"bytesOut\":%llu,"
                    "\"refused\":{\"listen\":%llu,\"connect\":%llu,\"family\":%llu},\"parks\":%llu}}",
+                   (unsigned long long)(private_pages * 4096 / (uint64_t)nw), (double)private_pages / nw,
+                   requests ? (double)new_dirty / (double)requests : 0.0, restores ? (double)restored / (double)restores : 0.0,
+                   drops ? (double)dropped / (double)drops : 0.0,
                    g_opt.workers, (unsigned long long)g_opt.threshold, (unsigned long long)served, (unsigned long long)failed,
                    (unsigned long long)status[IB_OK], (unsigned long long)status[IB_EXITED], (unsigned long long)status[IB_FAULTED],
                    (unsigned long long)status[IB_LIMIT_TIME], (unsigned long long)status[IB_LIMIT_MEMORY], (unsigned long long)status[IB_KILLED],
@@ -242,6 +259,7 @@ static void clear_stats(void) {
     pthread_mutex_lock(&wk->lock);
     memset(&wk->w->vm.ctr, 0, sizeof(wk->w->vm.ctr));
     net_clear_stats(&wk->w->vm);
+    worker_clear_page_counters(wk->w);
     wk->served = wk->failed = wk->parked_exits = wk->exits_served = 0;
     memset(wk->status, 0, sizeof(wk->status));
     pthread_mutex_unlock(&wk->lock);

@@ -202,30 +202,61 @@ fail:
   return NULL;
 }
 
-/* folds this request's dirty pages into since_reset and re-arms KVM's dirty tracking for them */
+/* Folds this request's dirty pages (KVM log ∪ host writes) into the private set and returns how
+ * many pages were new to it. Nothing is re-protected here: a page already in the set stays
+ * writable in KVM's page tables until the next full reset (see worker_reset). */
 static uint64_t collect_dirty(ib_worker *w) {
   struct vm *vm = &w->vm;
-  uint64_t n;
-  vm_count_dirty(vm, w->scratch, &n);
-  /* re-protect only the span that has dirty bits (KVM walks whatever range it is given) */
-  uint64_t lo = 0, hi = vm->bitmap_words;
-  while (lo < hi && !w->scratch[lo]) lo++;
-  while (hi > lo && !w->scratch[hi - 1]) hi--;
-  if (lo < hi) {
-    uint64_t first = lo * 64, count = (hi - lo) * 64;
-    if (first + count > vm->npages) count = vm->npages - first;
-    struct kvm_clear_dirty_log clr = {.slot = 0, .num_pages = (uint32_t)count, .first_page = first};
-    clr.dirty_bitmap = w->scratch + lo;
-    if (ioctl(vm->vm_fd, KVM_CLEAR_DIRTY_LOG, &clr) < 0) w->tainted = 1; /* cannot re-arm tracking: next reset is full */
-  }
-  uint64_t total = 0;
+  uint64_t unused;
+  vm_count_dirty(vm, w->scratch, &unused);
+  uint64_t fresh = 0, total = 0;
   for (uint64_t i = 0; i < vm->bitmap_words; i++) {
-    w->since_reset[i] |= w->scratch[i] | vm->host_dirty[i];
+    uint64_t now = w->scratch[i] | vm->host_dirty[i];
+    fresh += __builtin_popcountll(now & ~w->since_reset[i]);
+    w->since_reset[i] |= now;
     total += __builtin_popcountll(w->since_reset[i]);
     vm->host_dirty[i] = 0;
   }
   w->since_count = total;
-  return n;
+  w->last_new_dirty = fresh;
+  return fresh;
+}
+
+/* full reset of the memory: drops the private set (coalesced into ranges) so those pages read the
+ * master's memfd again, then clears their KVM dirty bits, which write-protects them again. Clean
+ * pages are the master's already and keep their KVM mappings. Returns pages dropped, -1 if the
+ * dirty bits could not be cleared (then the set is kept, so a later `pages` reset still covers
+ * every page KVM lets the guest write without logging). */
+static int64_t drop_private_set(ib_worker *w) {
+  struct vm *vm = &w->vm;
+  uint64_t lo = vm->bitmap_words, hi = 0, dropped = 0;
+  uint64_t run_start = 0, run_len = 0;
+  for (uint64_t i = 0; i < vm->bitmap_words; i++) {
+    uint64_t bits = w->since_reset[i];
+    if (!bits) continue;
+    if (i < lo) lo = i;
+    hi = i + 1;
+    while (bits) {
+      uint64_t p = i * 64 + __builtin_ctzll(bits);
+      bits &= bits - 1;
+      dropped++;
+      if (run_len && run_start + run_len == p) { run_len++; continue; }
+      if (run_len) madvise(vm->mem + run_start * GPAGE, run_len * GPAGE, MADV_DONTNEED);
+      run_start = p;
+      run_len = 1;
+    }
+  }
+  if (run_len) madvise(vm->mem + run_start * GPAGE, run_len * GPAGE, MADV_DONTNEED);
+  if (lo < hi) {
+    uint64_t first = lo * 64, count = (hi - lo) * 64;
+    if (first + count > vm->npages) count = vm->npages - first;
+    struct kvm_clear_dirty_log clr = {.slot = 0, .num_pages = (uint32_t)count, .first_page = first};
+    clr.dirty_bitmap = w->since_reset + lo;
+    if (ioctl(vm->vm_fd, KVM_CLEAR_DIRTY_LOG, &clr) < 0) return -1;
+  }
+  memset(w->since_reset, 0, vm->bitmap_words * 8);
+  w->since_count = 0;
+  return (int64_t)dropped;
 }
 
 int worker_run_request(ib_worker *w, const void *in, size_t in_len, void *out, size_t out_cap, ib_request_result *res) {
@@ -246,7 +277,7 @@ int worker_run_request(ib_worker *w, const void *in, size_t in_len, void *out, s
     vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
   }
   int stop = vm_run(vm, vm->limits.request_time_us);
-  uint64_t dirty = collect_dirty(w);
+  uint64_t dirty = collect_dirty(w); /* pages new to the private set */
   struct ib_counters *c = &vm->ctr;
   c->requests++;
   c->dirty_sum += dirty;
@@ -254,7 +285,7 @@ int worker_run_request(ib_worker *w, const void *in, size_t in_len, void *out, s
   c->req_exits_sum += vm->req_exits;
   if (vm->req_exits > c->req_exits_max) c->req_exits_max = vm->req_exits;
   c->req_syscalls_sum += vm->req_syscalls;
-  res->dirty_pages = dirty;
+  res->dirty_pages = w->since_count; /* the request's working memory: what hybrid compares */
   res->exits = vm->req_exits;
   res->syscalls = vm->req_syscalls;
   res->out_len = vm->req.out_len;
@@ -288,6 +319,8 @@ int worker_reset(ib_worker *w, int mode) {
   if (mode == IB_MODE_PERSIST) { vm->ctr.resets_persist++; return IB_MODE_PERSIST; }
   if (mode == IB_MODE_HYBRID) mode = w->since_count * GPAGE > w->hybrid_threshold ? IB_MODE_FULL : IB_MODE_PAGES;
   if (mode == IB_MODE_PAGES) {
+    /* the whole private set: its pages stay writable without logging, so any of them may have
+     * been written by this request */
     for (uint64_t i = 0; i < vm->bitmap_words; i++) {
       uint64_t bits = w->since_reset[i];
       while (bits) {
@@ -296,9 +329,26 @@ int worker_reset(ib_worker *w, int mode) {
         memcpy(vm->mem + p * GPAGE, m->vm.mem + p * GPAGE, GPAGE);
       }
     }
+    w->restored_pages_sum += w->since_count;
+    w->restore_resets++;
     vm->ctr.resets_pages++;
   } else {
-    madvise(vm->mem, vm->mem_size, MADV_DONTNEED);
+    int64_t dropped = drop_private_set(w);
+    if (dropped < 0) {
+      /* cannot re-arm tracking: fall back to restoring the set (still complete, see above) */
+      ib_set_error("reset: KVM_CLEAR_DIRTY_LOG: %s", strerror(errno));
+      for (uint64_t i = 0; i < vm->bitmap_words; i++) {
+        uint64_t bits = w->since_reset[i];
+        while (bits) {
+          uint64_t p = i * 64 + __builtin_ctzll(bits);
+          bits &= bits - 1;
+          memcpy(vm->mem + p * GPAGE, m->vm.mem + p * GPAGE, GPAGE);
+        }
+      }
+    } else {
+      w->dropped_pages_sum += (uint64_t)dropped;
+      w->drop_resets++;
+    }
     if (w->tainted) {
       struct kvm_vcpu_events ev;
       struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
@@ -312,8 +362,6 @@ int worker_reset(ib_worker *w, int mode) {
     }
     vm->ctr.resets_full++;
   }
-  memset(w->since_reset, 0, vm->bitmap_words * 8);
-  w->since_count = 0;
   if (vm->proc.generation != m->frozen_proc.generation) vm->proc = m->frozen_proc;
   sys_hooks_reset(vm, mode == IB_MODE_FULL);
   apply_worker_fixups(w);
@@ -337,6 +385,18 @@ void worker_destroy(ib_worker *w) {
   free(w->scratch);
   free(w->json);
   free(w);
+}
+
+uint64_t worker_private_pages(const ib_worker *w) {
+  const struct vm *vm = &w->vm;
+  uint64_t n = w->since_count, r = vm->proc.at_random;
+  /* the AT_RANDOM fixup page is private from the fork on, whether or not it is in the set */
+  if (r && gm_valid((struct vm *)vm, r, 16) && !(w->since_reset[(r / GPAGE) / 64] >> ((r / GPAGE) % 64) & 1)) n++;
+  return n;
+}
+
+void worker_clear_page_counters(ib_worker *w) {
+  w->restored_pages_sum = w->restore_resets = w->dropped_pages_sum = w->drop_resets = 0;
 }
 
 const char *worker_mode_name(const ib_worker *w) { return mode_name(w->mode); }

@@ -23,9 +23,17 @@ struct ib_worker {
   int mode;
   uint64_t hybrid_threshold;
   int tainted;                 /* faulted / exited / hit a limit: the next reset is full */
-  uint64_t *since_reset;       /* pages dirtied (guest or host) since the last reset */
-  uint64_t since_count;
+  /* The worker's private set: pages dirtied (guest or host) since its last FULL reset. KVM's
+   * dirty bits of these pages are never cleared in between, so they stay writable in KVM's
+   * page tables (no write-protect fault per page per request); a `pages` reset copies the
+   * master's contents back over the whole set, a full reset drops it and re-protects it. */
+  uint64_t *since_reset;
+  uint64_t since_count;        /* pages in since_reset */
+  uint64_t last_new_dirty;     /* pages the last request added to the set */
   uint64_t *scratch;           /* KVM dirty log buffer */
+  /* for the server's counters (reset with the VM counters) */
+  uint64_t restored_pages_sum, restore_resets; /* pages copied back by `pages` resets */
+  uint64_t dropped_pages_sum, drop_resets;     /* pages dropped by full resets */
   uint8_t at_random[16];       /* this worker's AT_RANDOM bytes */
   char *json;
 };
@@ -37,5 +45,7 @@ ib_worker *worker_fork(ib_master *m, int mode);
 int worker_run_request(ib_worker *w, const void *in, size_t in_len, void *out, size_t out_cap, ib_request_result *res);
 int worker_reset(ib_worker *w, int mode);
 void worker_destroy(ib_worker *w);
+uint64_t worker_private_pages(const ib_worker *w); /* guest pages this worker holds privately */
+void worker_clear_page_counters(ib_worker *w);
 
 #endif

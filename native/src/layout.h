@@ -51,6 +51,14 @@
 #define D_SW_RCX 0x98
 #define D_SW_RDX 0xa0
 #define D_SW_RIP 0xa8
+/* guest-side send buffer (sys_net.c): while a worker serves a connection the host puts its guest fd
+ * + 1 here (0 = none); the stub appends sendto(fd, buf, len, 0|MSG_NOSIGNAL|MSG_DONTWAIT, NULL, 0)
+ * on that fd to the buffer on the scratch page, and the host drains it at the next exit, before
+ * handling the call (so the order of the bytes is kept). The guest can only corrupt its own output. */
+#define D_CONN_FD1 0xb0
+#define SC_SEND_LEN 0x100   /* scratch page: bytes in the send buffer */
+#define SC_SEND_DATA 0x200  /* scratch page: the send buffer */
+#define SC_SEND_CAP 0xe00
 #define SW_AREA_FS 0xf00  /* offsets in a thread save area (one page): saved FS/GS bases */
 #define SW_AREA_GS 0xf08
 

@@ -23,6 +23,8 @@ ib_stub_start:
   je 30f
   cmp $186, %rax              /* gettid */
   je 31f
+  cmp $44, %rax               /* sendto */
+  je 40f
 5:
   out %al, $PORT_SYSCALL      /* the host handles the call and sets rax (and rflags = r11) */
 6:
@@ -90,6 +92,50 @@ ib_stub_start:
 31: /* gettid: the running guest thread (src/threads.c keeps it current) */
   mov DATA(D_TID), %eax
   jmp 6b
+
+40: /* sendto(conn, buf, len, 0|MSG_DONTWAIT|MSG_NOSIGNAL, NULL, 0): append to the send buffer */
+  test %r8, %r8
+  jnz 49f
+  test $~0x4040, %r10
+  jnz 49f
+  mov DATA(D_CONN_FD1), %rax
+  test %rax, %rax
+  jz 49f
+  dec %rax
+  cmp %rax, %rdi
+  jne 49f
+  test %rdx, %rdx
+  jz 49f
+  cmp $SC_SEND_CAP, %rdx
+  ja 49f
+  cmp $L_USER, %rsi
+  jb 49f
+  mov DATA(D_MEM_END), %rax
+  sub %rdx, %rax
+  cmp %rax, %rsi
+  ja 49f
+  mov L_SCRATCH + SC_SEND_LEN, %rax
+  cmp $SC_SEND_CAP, %rax
+  ja 49f
+  add %rdx, %rax
+  cmp $SC_SEND_CAP, %rax
+  ja 49f
+  mov %rdi, L_SCRATCH + 16
+  mov %rsi, L_SCRATCH + 24
+  mov %rcx, L_SCRATCH + 32
+  mov L_SCRATCH + SC_SEND_LEN, %rdi
+  add $(L_SCRATCH + SC_SEND_DATA), %rdi
+  mov %rdx, %rcx
+  rep movsb
+  mov %rax, L_SCRATCH + SC_SEND_LEN
+  mov L_SCRATCH + 32, %rcx
+  mov L_SCRATCH + 24, %rsi
+  mov L_SCRATCH + 16, %rdi
+  mov %rdx, %rax
+  jmp 6b
+49:
+  mov $44, %eax
+  jmp 5b
 .endm
 
   .org S_ENTRY_R3

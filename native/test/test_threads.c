@@ -130,3 +130,18 @@ KVM_TEST(threads_fork_style_clone_is_refused) {
   ib_worker_destroy(w);
   ib_master_destroy(m);
 }
+
+KVM_TEST(threads_eventfd_blocking_read_is_satisfied_by_another_thread) {
+  ib_master *m = boot_threads();
+  CHECK(m, "boot failed");
+  ib_worker *w = ib_fork(m, IB_MODE_PAGES);
+  CHECK(w, "fork: %s", ib_last_error());
+  char out[512];
+  for (int r = 0; r < 2; r++) { /* the second time after a reset: the eventfds are gone again */
+    CHECK_EQ(request(w, "eventfd", out, sizeof(out)), IB_OK);
+    CHECK(strcmp(out, "blocking=8/3 sem=8,1,1,EAGAIN") == 0, "round %d: '%s'", r, out);
+    CHECK(ib_worker_reset(w, -1) >= 0, "reset: %s", ib_last_error());
+  }
+  ib_worker_destroy(w);
+  ib_master_destroy(m);
+}

@@ -76,6 +76,27 @@ KVM_TEST(secret_does_not_survive_full_reset) { secret_case(IB_MODE_FULL, 0); }
 KVM_TEST(secret_does_not_survive_hybrid_reset) { secret_case(IB_MODE_HYBRID, 0); }
 KVM_TEST(secret_survives_persist) { secret_case(IB_MODE_PERSIST, 1); }
 
+/* pages already in the private set stay writable without logging between full resets: a write
+ * to them in a later request must still be undone, also after a full reset re-protected them */
+static void rewrite_case(int first_reset) {
+  ib_master *m = boot("reqs", NULL);
+  CHECK(m, "boot failed");
+  ib_worker *w = ib_fork(m, IB_MODE_PAGES);
+  CHECK(w, "fork: %s", ib_last_error());
+  char out[256];
+  CHECK_EQ(req(w, "secret-write first", out, sizeof(out), NULL), IB_OK);
+  CHECK_EQ(ib_worker_reset(w, first_reset), first_reset);
+  CHECK_EQ(req(w, "secret-write second", out, sizeof(out), NULL), IB_OK);
+  CHECK_EQ(ib_worker_reset(w, IB_MODE_PAGES), IB_MODE_PAGES);
+  CHECK_EQ(req(w, "secret-read", out, sizeof(out), NULL), IB_OK);
+  CHECK(out[0] == 0, "after reset %d then pages: request 3 saw '%s'", first_reset, out);
+  ib_worker_destroy(w);
+  ib_master_destroy(m);
+}
+
+KVM_TEST(rewrite_of_private_page_is_undone_by_pages_reset) { rewrite_case(IB_MODE_PAGES); }
+KVM_TEST(rewrite_after_full_reset_is_undone_by_pages_reset) { rewrite_case(IB_MODE_FULL); }
+
 KVM_TEST(static_pie_guest_runs) {
   ib_master *m = boot("reqs-pie", NULL);
   CHECK(m, "boot failed");

@@ -5,12 +5,23 @@ Routes:
   /page   a product listing table rendered from data, with HTML escaping (about 5-10 KB)
   /probe  increments a module-level counter and returns it (isolation probe)
 
+With ISOBENCH_TEST_ROUTES=1 in the environment (tests only; benchmark runs never set it):
+  /loop                 loops forever
+  /alloc?mb=N           allocates and touches N MiB
+  /read?path=P          opens P: the first 16 bytes as "ok <repr>", else the errno name
+  /connect-out?port=N   connects to 127.0.0.1:N: "connected", else the errno name
+  /listen-other?port=N  binds and listens on 127.0.0.1:N (default 0): "listening", else the errno name
+
 Usage: app.py [--host 127.0.0.1] [--port 8000] [--delay-ms 0]
 """
 import argparse
+import errno
 import html
+import os
+import socket
 import sys
 import time
+from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 probe_counter = 0
@@ -53,12 +64,65 @@ def render_page():
     )
 
 
+def errno_name(err):
+    return errno.errorcode.get(err.errno, type(err).__name__) if err.errno else type(err).__name__
+
+
+def test_loop(query):
+    while True:
+        pass
+
+
+def test_alloc(query):
+    mb = int(query.get("mb", ["1"])[0])
+    block = b"\x01" * (mb << 20)  # filled, so every page is touched
+    return "touched %d MiB" % (len(block) >> 20)
+
+
+def test_read(query):
+    try:
+        with open(query.get("path", [""])[0], "rb") as f:
+            return "ok %r" % f.read(16)
+    except OSError as err:
+        return errno_name(err)
+
+
+def test_connect_out(query):
+    try:
+        with socket.create_connection(("127.0.0.1", int(query.get("port", ["9"])[0])), timeout=2):
+            return "connected"
+    except OSError as err:
+        return errno_name(err)
+
+
+def test_listen_other(query):
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", int(query.get("port", ["0"])[0])))
+            s.listen(1)
+            return "listening"
+    except OSError as err:
+        return errno_name(err)
+
+
+TEST_ROUTES = {
+    "/loop": test_loop,
+    "/alloc": test_alloc,
+    "/read": test_read,
+    "/connect-out": test_connect_out,
+    "/listen-other": test_listen_other,
+} if os.environ.get("ISOBENCH_TEST_ROUTES") == "1" else {}
+
+
 def app(environ, start_response):
     global probe_counter
     if delay_seconds:
         time.sleep(delay_seconds)
     path = environ.get("PATH_INFO", "/")
-    if path == "/":
+    if path in TEST_ROUTES:
+        body = TEST_ROUTES[path](parse_qs(environ.get("QUERY_STRING", "")))
+        ctype, status = "text/plain", "200 OK"
+    elif path == "/":
         body, ctype, status = "Hello, World!\n", "text/plain; charset=utf-8", "200 OK"
     elif path == "/page":
         body, ctype, status = render_page(), "text/html; charset=utf-8", "200 OK"

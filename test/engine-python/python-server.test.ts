@@ -1,0 +1,355 @@
+// Debian's python3 serving the python-wsgi scenario under the engine server, started through the
+// harness's own kvm-* targets: both routes in every reset mode, the isolation probe, the file and
+// network sandbox (guest-side answers, and host-side opens through strace), the time and memory
+// limits, and no growth of host fds or RSS over many requests per mode.
+// The scenario's test-only routes (/loop, /alloc, /read, /connect-out, /listen-other) are enabled
+// by ISOBENCH_TEST_ROUTES=1, which only these tests pass to the guest.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pythonWsgi } from '../../scenarios/python-wsgi/index.ts';
+import type { Scenario } from '../../scenarios/scenario.ts';
+import { ENGINE_SERVER, kvmTargets, type ResetMode } from '../../harness/targets/kvm.ts';
+import type { RunningServer } from '../../harness/targets/target.ts';
+import { findFreePort } from '../../harness/process.ts';
+import { probeIsolation } from '../../harness/isolation.ts';
+import { runPerRequest } from '../../harness/load/per-request.ts';
+import { LoadRecorder } from '../../harness/load/recorder.ts';
+import { clientBinary } from '../../harness/load/client-binary.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const scenarioDir = path.join(root, 'scenarios/python-wsgi');
+const APP = path.join(scenarioDir, 'app.py');
+
+const MODES: ResetMode[] = ['persist', 'pages', 'full', 'hybrid'];
+const LIMIT_MS = 400;
+const LIMIT_MB = 32;
+const MEMORY_MB = 256;
+/** requests per mode in the endurance test: half on /, half on /page */
+const ENDURANCE_REQUESTS = 1000;
+/** RSS the server may gain over ENDURANCE_REQUESTS (a 16 KiB-per-request leak would pass 16 MiB) */
+const RSS_BOUND_BYTES = 16 << 20;
+/** the errno names a careful sandbox may answer a refused access with */
+const REFUSED = /^(EACCES|EPERM|ENOENT)$/;
+
+const python = await pythonWsgi.availability();
+const skip = !existsSync('/dev/kvm')
+  ? 'needs /dev/kvm'
+  : !existsSync(process.env.ISOBENCH_ENGINE_SERVER || ENGINE_SERVER)
+    ? 'engine server not built (make -C native)'
+    : !python.ok
+      ? `python-wsgi unavailable: ${python.reason}`
+      : false;
+const noClient = skip || (!existsSync(clientBinary) && 'per-request client not built (make -C native)');
+const strace = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function get(base: string, p: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(base + p, { agent: false, timeout: timeoutMs, headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer to ${p} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
+}
+
+/** The scenario with its test routes on and, optionally, its folder moved to a copy (readable as a whole). */
+function testScenario(folder?: string): Scenario {
+  return {
+    ...pythonWsgi,
+    launch(settings) {
+      const spec = pythonWsgi.launch(settings);
+      assert.ok(spec.argv.includes(APP), `launch argv does not run ${APP}: ${spec.argv.join(' ')}`);
+      const env = { ...spec.env, ISOBENCH_TEST_ROUTES: '1' };
+      if (!folder) return { ...spec, env };
+      const app = path.join(folder, 'app.py');
+      return {
+        ...spec,
+        env,
+        argv: spec.argv.map((a) => (a === APP ? app : a)),
+        cwd: folder,
+        readPaths: [...spec.readPaths.filter((p) => p !== APP), folder],
+      };
+    },
+  };
+}
+
+async function startEngine(mode: ResetMode, scenario: Scenario): Promise<RunningServer> {
+  const target = kvmTargets.find((t) => t.name === `kvm-${mode}`);
+  assert.ok(target, `no target kvm-${mode}`);
+  const port = await findFreePort('127.0.0.1');
+  return target.start({
+    scenario,
+    settings: { host: '127.0.0.1', port, maxRequestMs: LIMIT_MS, maxRequestMb: LIMIT_MB, memoryMb: MEMORY_MB },
+    serverCpus: null,
+    log: () => {},
+  });
+}
+
+interface ServerCounters {
+  requests: number;
+  resets: { pages: number; full: number };
+  limitHits: { time: number; requestMemory: number };
+  server: { served: number; failed: number };
+  net: { refused: { listen: number; connect: number; family: number } };
+}
+
+async function counters(server: RunningServer): Promise<ServerCounters> {
+  const c = await server.counters!();
+  assert.ok(c, 'the server wrote no counters');
+  return c as unknown as ServerCounters;
+}
+
+const fdCount = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+const rssBytes = (pid: number) => Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096;
+
+async function perRequestLoad(port: number, routeIndex: number, requests: number): Promise<LoadRecorder> {
+  const route = pythonWsgi.routes[routeIndex]!;
+  const recorder = new LoadRecorder();
+  await runPerRequest({
+    host: '127.0.0.1', port, path: route.path, connections: 1, requests, timeoutMs: 10_000,
+    check: route.check, sampleEvery: 10, clientCpus: null, recorder,
+  });
+  return recorder;
+}
+
+for (const mode of MODES) {
+  describe(`python3 under kvm-${mode}`, { skip }, () => {
+    let server: RunningServer;
+    before(async () => {
+      server = await startEngine(mode, testScenario());
+    });
+    after(async () => {
+      await server?.stop();
+    });
+
+    test('answers both routes with bodies that pass the scenario checks', async () => {
+      for (const route of pythonWsgi.routes) {
+        for (let i = 0; i < 3; i++) {
+          const r = await get(server.url, route.path);
+          assert.equal(route.check(r.status, r.body), null, `${route.path} #${i}: ${r.status} ${r.body.slice(0, 80)}`);
+        }
+      }
+      assert.equal((await get(server.url, '/nope')).status, 404);
+    });
+
+    test(mode === 'persist' ? 'the probe grows (state is kept)' : 'the probe reads the same value on every request', async () => {
+      const probe = await probeIsolation(server.url, pythonWsgi.probePath, 8);
+      assert.equal(probe.error, undefined);
+      const s = probe.samples;
+      if (mode === 'persist') {
+        assert.equal(probe.verdict, 'shared');
+        assert.deepEqual(s, s.map((_, i) => s[0]! + i), `samples ${s.join(',')}`);
+      } else {
+        assert.equal(probe.verdict, 'isolated');
+        assert.deepEqual(s, Array(8).fill(1), `samples ${s.join(',')}`);
+      }
+    });
+
+    test('a handler that loops forever is cut at the time limit; the next request succeeds', async () => {
+      const c0 = await counters(server);
+      const t0 = performance.now();
+      const cut = await get(server.url, '/loop');
+      const tookMs = performance.now() - t0;
+      assert.equal(cut.status, 503);
+      assert.ok(tookMs >= LIMIT_MS * 0.9 && tookMs < LIMIT_MS + 4000, `cut after ${tookMs.toFixed(0)} ms (limit ${LIMIT_MS})`);
+      const hello = await get(server.url, '/');
+      assert.equal(pythonWsgi.routes[0]!.check(hello.status, hello.body), null);
+      const probe = await get(server.url, '/probe');
+      assert.equal(probe.status, 200);
+      if (mode !== 'persist') assert.equal(probe.body, '1');
+      const c = await counters(server);
+      assert.equal(c.limitHits.time - c0.limitHits.time, 1);
+      assert.ok(c.resets.full > c0.resets.full, `no full reset after the cut: ${JSON.stringify(c.resets)}`);
+    });
+
+    test('a handler that allocates past the memory limit is cut; the next request succeeds', async () => {
+      const c0 = await counters(server);
+      const cut = await get(server.url, `/alloc?mb=${LIMIT_MB * 2}`);
+      assert.equal(cut.status, 503);
+      const under = await get(server.url, `/alloc?mb=${LIMIT_MB / 4}`);
+      assert.deepEqual(under, { status: 200, body: `touched ${LIMIT_MB / 4} MiB` });
+      const hello = await get(server.url, '/');
+      assert.equal(pythonWsgi.routes[0]!.check(hello.status, hello.body), null);
+      if (mode !== 'persist') assert.equal((await get(server.url, '/probe')).body, '1');
+      const c = await counters(server);
+      assert.equal(c.limitHits.requestMemory - c0.limitHits.requestMemory, 1);
+      assert.equal(c.limitHits.time, c0.limitHits.time);
+    });
+
+    test(`${ENDURANCE_REQUESTS} requests: no growth of host fds or RSS`, { skip: noClient, timeout: 60_000 }, async (t) => {
+      const port = Number(new URL(server.url).port);
+      const pid = server.pid;
+      await perRequestLoad(port, 0, 50);
+      await sleep(200); // the last connection closes after the client saw its end
+      const fds0 = fdCount(pid);
+      const rss0 = rssBytes(pid);
+      await server.resetCounters!();
+      const half = ENDURANCE_REQUESTS / 2;
+      for (const routeIndex of [0, 1]) {
+        const rec = await perRequestLoad(port, routeIndex, half);
+        assert.equal(rec.errorCount(), 0, `${pythonWsgi.routes[routeIndex]!.path}: ${rec.errorExamples.join('; ')}`);
+        assert.equal(rec.responses, half);
+        assert.equal(rec.checked, half / 10);
+      }
+      await sleep(200);
+      const fds1 = fdCount(pid);
+      const rss1 = rssBytes(pid);
+      t.diagnostic(`host fds ${fds0} -> ${fds1}, RSS ${(rss0 / 1048576).toFixed(1)} -> ${(rss1 / 1048576).toFixed(1)} MiB`);
+      assert.ok(fds1 <= fds0, `host fds grew from ${fds0} to ${fds1}`);
+      assert.ok(rss1 - rss0 < RSS_BOUND_BYTES, `RSS grew by ${((rss1 - rss0) / 1048576).toFixed(1)} MiB`);
+      const c = await counters(server);
+      assert.equal(c.server.failed, 0);
+      assert.equal(c.server.served, ENDURANCE_REQUESTS);
+    });
+  });
+}
+
+/** strace's record of the host process's file calls while fn runs (all threads, -f). */
+async function traceFileCalls(pid: number, fn: () => Promise<void>): Promise<string[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'isobench-strace-'));
+  const out = path.join(dir, 'trace');
+  const child = spawn('strace', ['-f', '-e', 'trace=%file', '-o', out, '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  try {
+    // "Process N attached with T threads" once strace holds every thread
+    for (let i = 0; i < 200 && !/attached/.test(err); i++) await sleep(25);
+    assert.match(err, /attached/, `strace did not attach: ${err}`);
+    await fn();
+  } finally {
+    child.kill('SIGINT');
+    await exited;
+  }
+  const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
+  rmSync(dir, { recursive: true, force: true });
+  return lines;
+}
+
+describe('python3 sandbox (kvm-pages, the scenario folder copied with a secret beside it)', { skip }, () => {
+  let server: RunningServer;
+  let tmp: string;
+  let folder: string;
+  let secret: string;
+
+  before(async () => {
+    tmp = mkdtempSync(path.join(tmpdir(), 'isobench-pysandbox-'));
+    folder = path.join(tmp, 'python-wsgi');
+    cpSync(scenarioDir, folder, { recursive: true });
+    secret = path.join(tmp, 'secret.txt');
+    writeFileSync(secret, 'host secret\n');
+    writeFileSync(path.join(folder, 'inside.txt'), 'inside the folder\n');
+    symlinkSync(secret, path.join(folder, 'link-abs'));
+    symlinkSync('../secret.txt', path.join(folder, 'link-rel'));
+    symlinkSync('..', path.join(folder, 'link-dir'));
+    symlinkSync('/etc/shadow', path.join(folder, 'link-shadow'));
+    server = await startEngine('pages', testScenario(folder));
+  });
+  after(async () => {
+    await server?.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** guest path -> why it must be refused */
+  const outside = (): [string, string][] => [
+    ['/etc/shadow', 'not on the allow-list'],
+    ['../secret.txt', '`..` out of the working directory'],
+    [`${folder}/../secret.txt`, '`..` in an absolute path'],
+    [secret, 'absolute path beside the folder'],
+    ['link-abs', 'symlink to an absolute path outside'],
+    ['link-rel', 'symlink to ../secret.txt'],
+    ['link-dir/secret.txt', 'symlinked directory pointing to ..'],
+    ['link-shadow', 'symlink to /etc/shadow'],
+  ];
+
+  async function readInGuest(p: string): Promise<string> {
+    const r = await get(server.url, `/read?path=${encodeURIComponent(p)}`);
+    assert.equal(r.status, 200, `/read ${p}: status ${r.status}`);
+    return r.body;
+  }
+
+  test('reads inside the folder work (the route is not refusing everything)', async () => {
+    assert.equal(await readInGuest('inside.txt'), "ok b'inside the folde'");
+    assert.equal(await readInGuest(path.join(folder, 'app.py')), `ok b'"""isobench pyth'`);
+    assert.equal(readlinkSync(path.join(folder, 'link-rel')), '../secret.txt');
+  });
+
+  test('/etc/shadow, `..` escapes and symlinks out fail inside the guest', async () => {
+    for (const [p, why] of outside()) assert.match(await readInGuest(p), REFUSED, `${p} (${why}) was readable`);
+    const hello = await get(server.url, '/');
+    assert.equal(pythonWsgi.routes[0]!.check(hello.status, hello.body), null);
+  });
+
+  test('nothing outside the allow-list is opened on the host (strace -f of the server)', { skip: !strace && 'strace is not installed' }, async (t) => {
+    const answers: string[] = [];
+    const lines = await traceFileCalls(server.pid, async () => {
+      for (const [p] of outside()) answers.push(await readInGuest(p));
+      answers.push(await readInGuest('inside.txt'));
+    });
+    for (const a of answers.slice(0, -1)) assert.match(a, REFUSED);
+    // the control read was traced: the trace does see the guest's opens
+    assert.ok(lines.some((l) => /inside\.txt".*= \d+$/.test(l)), `control open not traced:\n${lines.join('\n')}`);
+    const forbidden = lines.filter((l) => /shadow|secret\.txt|link-/.test(l));
+    t.diagnostic(`host file calls naming a forbidden path:\n${forbidden.join('\n') || 'none'}`);
+    // a symlink is only seen by the kernel's RESOLVE_BENEATH walk, which refuses it: such a call may
+    // reach the host, but it must fail, so nothing is opened
+    for (const l of forbidden) assert.match(l, /= -1 E[A-Z]+ /, `host file call on a forbidden path succeeded:\n${l}`);
+    // paths the policy refuses by name never reach the host at all
+    for (const p of ['/etc/shadow', '../secret.txt', secret]) {
+      assert.ok(!lines.some((l) => l.includes(p)), `${p} reached the host:\n${lines.join('\n')}`);
+    }
+    for (const fd of readdirSync(`/proc/${server.pid}/fd`)) {
+      let target = '';
+      try {
+        target = readlinkSync(`/proc/${server.pid}/fd/${fd}`);
+      } catch {
+        continue; // closed meanwhile
+      }
+      assert.doesNotMatch(target, /shadow|secret\.txt/);
+    }
+  });
+
+  test('listening on another port and connecting out are refused inside the guest', async () => {
+    let accepted = 0;
+    const host = net.createServer((s) => {
+      accepted++;
+      s.destroy();
+    });
+    await new Promise<void>((r) => host.listen({ host: '127.0.0.1', port: 0 }, () => r()));
+    const hostPort = (host.address() as net.AddressInfo).port;
+    const other = await findFreePort('127.0.0.1');
+    try {
+      const c0 = await counters(server);
+      assert.match((await get(server.url, `/connect-out?port=${hostPort}`)).body, /^(EACCES|EPERM)$/);
+      assert.match((await get(server.url, `/listen-other?port=${other}`)).body, /^(EACCES|EPERM)$/);
+      assert.match((await get(server.url, '/listen-other')).body, /^(EACCES|EPERM)$/);
+      await sleep(100);
+      assert.equal(accepted, 0, 'the guest reached a host listener');
+      const reached = await new Promise<boolean>((r) => {
+        const s = net.connect({ host: '127.0.0.1', port: other }, () => (s.destroy(), r(true)));
+        s.once('error', () => r(false));
+      });
+      assert.equal(reached, false, `something listens on port ${other}`);
+      const c = await counters(server);
+      assert.equal(c.net.refused.connect - c0.net.refused.connect, 1);
+      assert.equal(c.net.refused.listen - c0.net.refused.listen, 2);
+      const hello = await get(server.url, '/');
+      assert.equal(pythonWsgi.routes[0]!.check(hello.status, hello.body), null);
+    } finally {
+      await new Promise((r) => host.close(r));
+    }
+  });
+});
