@@ -3,15 +3,18 @@
 // `wasmtimePath`, env WASMTIME, or PATH), else Node's V8 through jco bindings in our own
 // server process (harness/targets/wasm/server.ts). The row's engine names which one ran.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScenarioSettings } from '../../scenarios/scenario.ts';
+import type { EngineCounters } from '../../reports/results/types.ts';
 import { deathMessage, startServerProcess } from '../process.ts';
 import type { RunningServer, Target, TargetAvailability, TargetContext } from './target.ts';
 import { buildComponent } from './wasm/component.ts';
 import { packageVersion } from './wasm/packages.ts';
 import { wasmSources } from './wasm/sources.ts';
+import type { InstantiationSummary } from './wasm/stats.ts';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVER_SCRIPT = join(REPO_ROOT, 'harness', 'targets', 'wasm', 'server.ts');
@@ -51,13 +54,49 @@ export function chooseEngine(settings?: Partial<ScenarioSettings>, env: NodeJS.P
 }
 
 /** the command line that serves a built component with the chosen engine */
-export function serverArgv(engine: WasmEngine, build: { componentPath: string; transpiledDir: string }, host: string, port: number): string[] {
+export function serverArgv(
+  engine: WasmEngine,
+  build: { componentPath: string; transpiledDir: string },
+  host: string,
+  port: number,
+  statsFile?: string,
+): string[] {
   if (engine.kind === 'wasmtime') {
     // `wasmtime serve` instantiates the component afresh for every request by design;
     // -S cli gives StarlingMonkey the wasi:cli imports it links against.
     return [engine.binary, 'serve', '--addr', `${host}:${port}`, '-S', 'cli=y', build.componentPath];
   }
-  return [process.execPath, '--import', 'tsx', SERVER_SCRIPT, '--dir', build.transpiledDir, '--host', host, '--port', String(port)];
+  return [
+    process.execPath, '--import', 'tsx', SERVER_SCRIPT, '--dir', build.transpiledDir, '--host', host, '--port', String(port),
+    ...(statsFile ? ['--stats-file', statsFile] : []),
+  ];
+}
+
+/**
+ * The V8 server's instantiation stats as the row's engine counters. EngineCounters was drawn for
+ * the KVM engine: `mode` names what happens per request here ('fresh-instance'), and `resets`
+ * is zero because nothing is reset: every request gets a new instance (counted in `requests`).
+ */
+export function toWasmCounters(summary: InstantiationSummary): EngineCounters {
+  return { ...summary, mode: 'fresh-instance', resets: { pages: 0, full: 0 } } as unknown as EngineCounters;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SIGUSR1 makes the server write its stats file; read it once it changed */
+async function readStats(pid: number, file: string): Promise<EngineCounters | undefined> {
+  const before = existsSync(file) ? statSync(file).mtimeMs : 0;
+  try {
+    process.kill(pid, 'SIGUSR1');
+  } catch {
+    return undefined;
+  }
+  for (let i = 0; i < 100 && !(existsSync(file) && statSync(file).mtimeMs !== before); i++) await sleep(20);
+  try {
+    return toWasmCounters(JSON.parse(readFileSync(file, 'utf8')) as InstantiationSummary);
+  } catch {
+    return undefined;
+  }
 }
 
 export const wasmTarget: Target = {
@@ -87,9 +126,12 @@ export const wasmTarget: Target = {
 
     const name = `${scenario.name}/wasm`;
     const base = `http://${settings.host}:${settings.port}`;
+    // only our V8 server reports instantiation stats; wasmtime serve has no such hook
+    const statsDir = engine.kind === 'v8-jco' ? mkdtempSync(join(tmpdir(), 'isobench-wasm-')) : null;
+    const statsFile = statsDir ? join(statsDir, 'stats.json') : undefined;
     const proc = await startServerProcess({
       name,
-      argv: serverArgv(engine, build, settings.host, settings.port),
+      argv: serverArgv(engine, build, settings.host, settings.port, statsFile),
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' },
       cwd: REPO_ROOT,
       cpus: ctx.serverCpus,
@@ -97,6 +139,9 @@ export const wasmTarget: Target = {
       readyTimeoutMs: typeof settings.readyTimeoutMs === 'number' ? settings.readyTimeoutMs : READY_TIMEOUT_MS,
       log: ctx.log,
       signal: ctx.signal,
+    }).catch((err: unknown) => {
+      if (statsDir) rmSync(statsDir, { recursive: true, force: true });
+      throw err;
     });
     ctx.log(`${name}: engine ${engine.label}`);
     let stopped = false;
@@ -106,9 +151,23 @@ export const wasmTarget: Target = {
       pid: proc.pid,
       died,
       rssPeakBytes: () => proc.rssPeakBytes(),
+      ...(statsFile
+        ? {
+            counters: () => readStats(proc.pid, statsFile),
+            async resetCounters() {
+              try {
+                process.kill(proc.pid, 'SIGUSR2');
+              } catch {
+                // gone: the run reports the death
+              }
+              await sleep(50);
+            },
+          }
+        : {}),
       async stop() {
         stopped = true;
         await proc.stop();
+        if (statsDir) rmSync(statsDir, { recursive: true, force: true });
       },
     };
   },

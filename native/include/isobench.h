@@ -44,7 +44,7 @@ typedef struct ib_request_result {
   int32_t status;       /* enum ib_status */
   int32_t exit_code;    /* when IB_EXITED */
   uint64_t out_len;     /* bytes the guest reported (may exceed out_cap: truncated) */
-  uint64_t dirty_pages; /* pages this request dirtied (guest + host writes) */
+  uint64_t dirty_pages; /* worker private set after this request: pages dirtied since its last full reset (what hybrid compares, what a pages reset restores) */
   uint64_t exits;       /* VM exits during the request */
   uint64_t syscalls;    /* guest syscalls that reached the host */
 } ib_request_result;

@@ -150,7 +150,7 @@ static int parse_args(int argc, char **argv, struct options *o) {
       if (!numeric || n < 1) return die_usage("--max-request-mb: '%s' is not a positive number", v);
       o->max_request_mb = n;
     } else if (!strcmp(a, "--memory-mb")) {
-      if (!numeric || n < 16 || n > 8192) return die_usage("--memory-mb: '%s' is not in 16..8192", v);
+      if (!numeric || n < 16 || n > 131072) return die_usage("--memory-mb: '%s' is not in 16..131072", v);
       o->memory_mb = n;
     } else if (!strcmp(a, "--max-boot-ms")) {
       if (!numeric || n < 1) return die_usage("--max-boot-ms: '%s' is not a positive number", v);
@@ -213,14 +213,15 @@ static char *stats_json(void) {
                    ",\"workerRssBytes\":%llu,"
                    "\"pages\":{\"privatePerWorker\":%.1f,\"newlyDirtiedPerRequest\":%.3f,"
                    "\"restoredPerPagesReset\":%.3f,\"droppedPerFullReset\":%.3f,"
-                   "\"note\":\"private = guest pages a worker holds since its last full reset (a pages reset copies them all back; a full reset drops them); newly dirtied = pages a request added to that set\"},"
+                   "\"note\":\"private = peak guest pages a worker held privately (its set since the last full reset: a pages reset copies it all back, a full reset drops it); workerRssBytes = that x 4096; newly dirtied = pages a request added to the set\"},"
                    "\"server\":{\"workers\":%d,\"resetThresholdBytes\":%llu,\"served\":%llu,\"failed\":%llu,"
                    "\"status\":{\"ok\":%llu,\"exited\":%llu,\"faulted\":%llu,\"limitTime\":%llu,\"limitMemory\":%llu,\"killed\":%llu,\"error\":%llu},"
                    "\"exitsPerServedRequest\":{\"mean\":%.3f,\"note\":\"exits from resume to the guest closing the connection; the wait on the listening socket where it parks is counted separately\"},"
                    "\"parkExits\":%llu},"
                    "\"net\":{\"accepts\":%llu,\"prefetchedBytes\":%llu,\"recvFromPrefetch\":%llu,\"recvHost\":%llu,\"sends\":%llu,"
                    "\"sendsBuffered\":%llu,\"flushes\":%llu,\"bytesIn\":%llu,\"bytesOut\":%llu,"
-                   "\"refused\":{\"listen\":%llu,\"connect\":%llu,\"family\":%llu},\"parks\":%llu}}",
+                   "\"refused\":{\"listen\":%llu,\"connect\":%llu,\"family\":%llu},\"parks\":%llu,"
+                   "\"guestSendDrains\":%llu,\"endedAtClose\":%llu}}",
                    (unsigned long long)(private_pages * 4096 / (uint64_t)nw), (double)private_pages / nw,
                    requests ? (double)new_dirty / (double)requests : 0.0, restores ? (double)restored / (double)restores : 0.0,
                    drops ? (double)dropped / (double)drops : 0.0,
@@ -232,7 +233,8 @@ static char *stats_json(void) {
                    (unsigned long long)ns_sum.recv_from_prefetch, (unsigned long long)ns_sum.recv_host, (unsigned long long)ns_sum.sends,
                    (unsigned long long)ns_sum.sends_buffered, (unsigned long long)ns_sum.flushes, (unsigned long long)ns_sum.bytes_in,
                    (unsigned long long)ns_sum.bytes_out, (unsigned long long)ns_sum.refused_listen,
-                   (unsigned long long)ns_sum.refused_connect, (unsigned long long)ns_sum.refused_family, (unsigned long long)ns_sum.parks);
+                   (unsigned long long)ns_sum.refused_connect, (unsigned long long)ns_sum.refused_family, (unsigned long long)ns_sum.parks,
+                   (unsigned long long)ns_sum.guest_send_drains, (unsigned long long)ns_sum.ended_at_close);
   (void)n;
   free(core);
   return out;
@@ -279,7 +281,7 @@ static void serve_one(struct worker *wk, int conn, struct sockaddr_storage *peer
   net_arm_frozen(vm);
   ib_request_result res;
   int st = worker_run_request(wk->w, NULL, 0, NULL, 0, &res);
-  int parked = vm->stop == STOP_BLOCKED;
+  int parked = vm->stop == STOP_BLOCKED && vm->resume != NULL; /* not ended at the guest's close */
   if (st != IB_OK && g_opt.verbose) fprintf(stderr, "isobench-server: worker %d: request failed (%d): %s\n", wk->index, st, ib_last_error());
   net_end_request(vm, st != IB_OK, failure_status(st));
   wk->status[st >= 0 && st < 7 ? st : 7]++;
@@ -323,6 +325,7 @@ int main(int argc, char **argv) {
   pol.has_listen = 1;
   pol.verbose = g_opt.verbose;
   pol.warmup = (unsigned)g_opt.warmup;
+  pol.end_at_close = g_opt.mode != IB_MODE_PERSIST;
   if (g_opt.warmup_path) snprintf(pol.warmup_path, sizeof(pol.warmup_path), "%s", g_opt.warmup_path);
   net_policy_set(&pol);
   if (access(g_opt.argv[0], R_OK) < 0) {

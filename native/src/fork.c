@@ -218,6 +218,7 @@ static uint64_t collect_dirty(ib_worker *w) {
     vm->host_dirty[i] = 0;
   }
   w->since_count = total;
+  if (total > w->since_peak) w->since_peak = total;
   w->last_new_dirty = fresh;
   return fresh;
 }
@@ -389,7 +390,7 @@ void worker_destroy(ib_worker *w) {
 
 uint64_t worker_private_pages(const ib_worker *w) {
   const struct vm *vm = &w->vm;
-  uint64_t n = w->since_count, r = vm->proc.at_random;
+  uint64_t n = w->since_peak, r = vm->proc.at_random;
   /* the AT_RANDOM fixup page is private from the fork on, whether or not it is in the set */
   if (r && gm_valid((struct vm *)vm, r, 16) && !(w->since_reset[(r / GPAGE) / 64] >> ((r / GPAGE) % 64) & 1)) n++;
   return n;
@@ -397,6 +398,7 @@ uint64_t worker_private_pages(const ib_worker *w) {
 
 void worker_clear_page_counters(ib_worker *w) {
   w->restored_pages_sum = w->restore_resets = w->dropped_pages_sum = w->drop_resets = 0;
+  w->since_peak = w->since_count;
 }
 
 const char *worker_mode_name(const ib_worker *w) { return mode_name(w->mode); }

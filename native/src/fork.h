@@ -30,6 +30,7 @@ struct ib_worker {
   uint64_t *since_reset;
   uint64_t since_count;        /* pages in since_reset */
   uint64_t last_new_dirty;     /* pages the last request added to the set */
+  uint64_t since_peak;         /* largest since_count seen (cleared with the page counters) */
   uint64_t *scratch;           /* KVM dirty log buffer */
   /* for the server's counters (reset with the VM counters) */
   uint64_t restored_pages_sum, restore_resets; /* pages copied back by `pages` resets */
@@ -45,7 +46,7 @@ ib_worker *worker_fork(ib_master *m, int mode);
 int worker_run_request(ib_worker *w, const void *in, size_t in_len, void *out, size_t out_cap, ib_request_result *res);
 int worker_reset(ib_worker *w, int mode);
 void worker_destroy(ib_worker *w);
-uint64_t worker_private_pages(const ib_worker *w); /* guest pages this worker holds privately */
+uint64_t worker_private_pages(const ib_worker *w); /* peak guest pages this worker held privately */
 void worker_clear_page_counters(ib_worker *w);
 
 #endif

@@ -197,6 +197,7 @@ int vm_write_low_layout(struct vm *vm) {
     ib_set_error("guest memory must be a multiple of 2 MiB between 4 MiB and %d GiB", L_PD_MAX);
     return -1;
   }
+  _Static_assert(L_LOW_END <= L_PD0 && L_PD0 + L_PD_MAX * GPAGE <= L_USER, "page directories fit the low 2 MiB");
   memset(mem, 0, L_USER);
   const uint64_t AD = PTE_A | PTE_D; /* preset: the CPU never writes page tables (no dirty pages) */
   put64(mem, L_PML4, L_PDPT | PTE_P | PTE_W | PTE_U | AD);

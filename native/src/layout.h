@@ -8,8 +8,8 @@
 #define L_PML4 0x1000ULL     /* supervisor */
 #define L_PDPT 0x2000ULL     /* supervisor */
 #define L_PT0 0x3000ULL      /* 4 KiB entries for the first 2 MiB */
-#define L_PD0 0x4000ULL      /* one PD per GiB, up to L_PD_MAX of them */
-#define L_PD_MAX 8           /* => guest memory <= 8 GiB */
+#define L_PD0 0x100000ULL    /* one PD per GiB, up to L_PD_MAX of them (not mapped in the guest) */
+#define L_PD_MAX 128         /* => guest memory <= 128 GiB (sparse: V8 reserves 48 GiB, see DESIGN.md) */
 #define L_GDT 0xC000ULL      /* GDT + TSS, supervisor */
 #define L_IDT 0xD000ULL      /* supervisor */
 #define L_IST 0xE000ULL      /* 2 pages of exception stack, supervisor */

@@ -23,6 +23,7 @@ struct net_policy {
   int verbose;                     /* log the first refusal of each kind on stderr */
   unsigned warmup;                 /* requests the master serves before the freeze */
   char warmup_path[256];           /* their URL path (default "/") */
+  int end_at_close;                /* a worker's run ends when the guest closes its connection (reset modes) */
 };
 void net_policy_set(const struct net_policy *p);
 /* "HOST:PORT" or "[V6]:PORT", numeric host; 0 or -1 with err filled */
@@ -33,6 +34,7 @@ struct net_stats {
   uint64_t bytes_in, bytes_out;
   uint64_t refused_listen, refused_connect, refused_family;
   uint64_t parks, warmups;
+  uint64_t guest_send_drains, ended_at_close;
 };
 
 /* host fd of the guest's listening socket (master after boot; workers share it), -1 if none */
@@ -120,6 +122,8 @@ int net_host_waitable(struct vm *vm, int gfd, int *host_fd);
 /* flushes buffered output of the current connection (blocking, bounded by the run's deadline);
  * 0, or -errno */
 int net_flush(struct vm *vm);
+/* moves what the stub buffered (sendto on the current connection) into the host's send buffer */
+void net_drain_guest_sends(struct vm *vm);
 /* Blocks the host until host_fd has `events` or the run's deadline; 1 ready, 0 timeout, and on
  * the deadline stops the run (time limit) and returns -1. timeout_ns < 0 = none. */
 int net_host_wait(struct vm *vm, const int *host_fds, int n, short events, int64_t timeout_ns);

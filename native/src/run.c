@@ -3,6 +3,7 @@
  * kvm_run->immediate_exit so a signal landing outside KVM_RUN is not lost). */
 #include "engine.h"
 #include "syscall.h"
+#include "net.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -105,6 +106,13 @@ static void check_dirty_cap(struct vm *vm) {
   }
 }
 
+/* bytes the stub buffered for the current connection (see D_CONN_FD1 in layout.h) */
+static inline int guest_sends_pending(const struct vm *vm) {
+  uint64_t n;
+  memcpy(&n, vm->mem + L_SCRATCH + SC_SEND_LEN, 8);
+  return n != 0;
+}
+
 static void handle_fault(struct vm *vm) {
   struct kvm_regs *r = &vm->run->s.regs.regs;
   unsigned vec = r->rax & 0xff;
@@ -177,6 +185,7 @@ int vm_run(struct vm *vm, uint64_t time_limit_us) {
         vm->req_syscalls++;
         struct kvm_regs *r = &run->s.regs.regs;
         const uint64_t a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
+        if (guest_sends_pending(vm)) net_drain_guest_sends(vm); /* before the call: keeps byte order */
         long ret = sys_dispatch(vm, r->rax, a);
         if (vm->stop == STOP_NONE) {
           r->rax = (uint64_t)ret;
@@ -232,6 +241,7 @@ int vm_run(struct vm *vm, uint64_t time_limit_us) {
     }
   }
   tls_run = NULL;
+  if (guest_sends_pending(vm)) net_drain_guest_sends(vm);
   run->immediate_exit = 0;
   if (first) disarm_timer(vm);
   if (vm->stop == STOP_FAULT || vm->stop == STOP_KILLED) run->kvm_dirty_regs = 0;

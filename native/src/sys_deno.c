@@ -72,6 +72,33 @@ static long sys_sched_getparam(struct vm *vm, const uint64_t a[6]) {
 
 static long sys_sched_prio(struct vm *vm, const uint64_t a[6]) { (void)vm; (void)a; return 0; }
 
+/* 0 = the caller, else any live guest thread (glibc's pthread_getattr_np asks with the tid) */
+static int tid_known(struct vm *vm, int32_t tid) {
+  if (tid == 0) return 1;
+  struct thr_table *tt = thr_table(vm);
+  if (!tt) return tid == 1;
+  for (int i = 0; i < THR_MAX; i++)
+    if (tt->t[i].tid && tt->t[i].tid == tid) return 1;
+  return 0;
+}
+
+static long sys_sched_getaffinity(struct vm *vm, const uint64_t a[6]) {
+  if (!tid_known(vm, (int32_t)a[0])) return -ESRCH;
+  if (a[1] < 8 || (a[1] & 7)) return -EINVAL;
+  uint64_t one = 1; /* one vCPU */
+  return gm_write(vm, a[2], &one, 8) ? -EFAULT : 8;
+}
+
+static long sys_sched_setaffinity(struct vm *vm, const uint64_t a[6]) {
+  return tid_known(vm, (int32_t)a[0]) ? 0 : -ESRCH;
+}
+
+/* after the files family's process-only versions (same LATE priority, earlier in link order) */
+SYS_FAMILY_PRIO(deno_threads, 310) {
+  sys_register(203, "sched_setaffinity", sys_sched_setaffinity);
+  sys_register(204, "sched_getaffinity", sys_sched_getaffinity);
+}
+
 SYS_FAMILY_LATE(deno) {
   sys_register(157, "prctl", sys_prctl);
   sys_register(324, "membarrier", sys_membarrier);

@@ -182,6 +182,31 @@ int net_host_wait(struct vm *vm, const int *host_fds, int n, short events, int64
 
 /* ---- the current connection ---- */
 
+/* tells the stub which guest fd is the current connection (0 = none: every sendto exits) */
+static void publish_conn_gfd(struct vm *vm, int gfd) {
+  if (!vm->is_worker) return;
+  uint64_t v = gfd >= 0 ? (uint64_t)gfd + 1 : 0, cur;
+  memcpy(&cur, vm->mem + L_DATA + D_CONN_FD1, 8);
+  if (cur == v) return;
+  memcpy(vm->mem + L_DATA + D_CONN_FD1, &v, 8);
+  gm_mark_dirty(vm, L_DATA + D_CONN_FD1, 8);
+}
+
+void net_drain_guest_sends(struct vm *vm) {
+  uint64_t len, zero = 0;
+  memcpy(&len, vm->mem + L_SCRATCH + SC_SEND_LEN, 8);
+  if (!len) return;
+  memcpy(vm->mem + L_SCRATCH + SC_SEND_LEN, &zero, 8);
+  gm_mark_dirty(vm, L_SCRATCH + SC_SEND_LEN, 8);
+  struct net_vm *nv = net_state(vm);
+  if (!nv || len > SC_SEND_CAP || nv->conn_fd < 0 || nv->conn_err) return; /* corrupted by the guest: dropped */
+  if (nv->out_len + len > NET_OUT_MAX && net_flush(vm) < 0) return;
+  memcpy(nv->out + nv->out_len, vm->mem + L_SCRATCH + SC_SEND_DATA, len);
+  nv->out_len += len;
+  nv->st.guest_send_drains++;
+  nv->st.bytes_out += len;
+}
+
 static int is_conn(struct net_vm *nv, const struct fd_ofd *o) {
   return nv && o->kind == FDK_SOCKET && (o->data & SF_CONN) && o->host_fd >= 0 && o->host_fd == nv->conn_fd;
 }
@@ -200,6 +225,7 @@ int net_flush(struct vm *vm) {
       continue;
     }
     nv->conn_err = k < 0 ? errno : EPIPE;
+    publish_conn_gfd(vm, -1);
     break;
   }
   nv->out_len = 0;
@@ -288,9 +314,17 @@ static long sock_write(struct vm *vm, int gfd, struct fd_ofd *o, uint64_t buf, u
 static void sock_on_close(struct vm *vm, struct fd_ofd *o) {
   struct net_vm *nv = net_state(vm);
   if (is_conn(nv, o)) {
+    net_drain_guest_sends(vm);
     net_flush(vm);
     nv->conn_done = 1;
     nv->conn_fd = -1;
+    publish_conn_gfd(vm, -1);
+    /* under a reset mode, whatever the guest does after closing its connection is discarded by
+     * the reset: end the run here instead of running the guest to its next wait */
+    if (g_pol.end_at_close && vm->is_worker && vm->req.in_delivered && vm->stop == STOP_NONE) {
+      nv->st.ended_at_close++;
+      vm_stop(vm, STOP_BLOCKED, "the guest closed its connection");
+    }
   }
   if (o->kind == FDK_LISTEN && nv && o->host_fd == nv->listen_fd && !vm->is_worker) nv->listen_fd = -1;
 }
@@ -353,6 +387,7 @@ void net_arm_frozen(struct vm *vm) {
 int net_end_request(struct vm *vm, int failed, const char *status_line) {
   struct net_vm *nv = net_state(vm);
   if (!nv) return 0;
+  publish_conn_gfd(vm, -1);
   int fd = nv->conn_fd >= 0 ? nv->conn_fd : nv->pending_fd;
   if (fd < 0) return 0;
   if (!failed) {
@@ -573,6 +608,7 @@ long net_accept_call(struct vm *vm, const uint64_t a[6], int flags) {
   nv->peer_len = nv->pending_peer_len;
   nv->st.accepts++;
   vm->req.in_delivered = 1; /* the guest took this run's connection */
+  publish_conn_gfd(vm, gfd);
   long r = write_sockaddr(vm, a[1], a[2], &nv->peer, nv->peer_len);
   return r ? r : gfd;
 }
@@ -671,6 +707,7 @@ static long sys_shutdown(struct vm *vm, const uint64_t a[6]) {
   if (how != SHUT_RD && is_conn(nv, o)) {
     net_flush(vm);
     nv->conn_done = 1;
+    publish_conn_gfd(vm, -1);
   }
   shutdown(o->host_fd, how);
   o->data |= (how != SHUT_WR ? SF_SHUT_RD : 0) | (how != SHUT_RD ? SF_SHUT_WR : 0);

@@ -7,6 +7,7 @@
  * request). */
 #include "net.h"
 #include "fdtable.h"
+#include "events.h"
 #include "syscall.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +65,8 @@ short net_fd_ready(struct vm *vm, int gfd, short events, int depth) {
     if (!(r & POLLIN) && (events & (POLLIN | POLLRDHUP))) r |= host_poll_now(o->host_fd, POLLIN | POLLRDHUP) & (POLLIN | POLLRDHUP | POLLHUP | POLLERR);
     return r & (events | always);
   }
+  case FDK_EVENTFD:
+    return events_fd_ready(vm, o, events);
   case FDK_EPOLL:
     if (depth > 2) return 0;
     return epoll_ready_count(vm, (int)(o - fdt_get(vm)->ofd), depth + 1) > 0 ? (events & POLLIN) : 0;
@@ -244,13 +247,22 @@ static long sys_pselect6(struct vm *vm, const uint64_t a[6]) {
 
 /* ---- epoll ---- */
 
+/* EPOLLET for eventfds (events.h): 0 when no write happened since the edge was last consumed;
+ * other kinds are reported level-triggered (a superset of edge-triggered wake-ups) */
+static int epoll_edge(struct vm *vm, int gfd, int consume) {
+  struct fd_ofd *o = fdt_lookup(vm, gfd);
+  return !o || o->kind != FDK_EVENTFD || events_fd_edge(vm, o, consume);
+}
+
 static int epoll_ready_count(struct vm *vm, int ep_ofd, int depth) {
   struct net_vm *nv = net_state(vm);
   int n = 0;
   for (int k = 0; k < nv->ep.n; k++) {
     struct net_epi *e = &nv->ep.e[k];
     if (e->ep_ofd != ep_ofd || !e->events) continue;
-    n += net_fd_ready(vm, e->fd, (short)(e->events & 0xffff), depth) != 0;
+    short r = net_fd_ready(vm, e->fd, (short)(e->events & 0xffff), depth);
+    if (r && (e->events & EPOLLET) && !epoll_edge(vm, e->fd, 0)) r = 0;
+    n += r != 0;
   }
   return n;
 }
@@ -349,6 +361,7 @@ static long do_epoll_wait(struct vm *vm, uint64_t nr, const uint64_t a[6], int64
     struct net_epi *e = &nv->ep.e[k];
     if (e->ep_ofd != ep || !e->events) continue;
     short r = net_fd_ready(vm, e->fd, (short)(e->events & 0xffff), 1);
+    if (r && (e->events & EPOLLET) && !epoll_edge(vm, e->fd, 1)) r = 0;
     if (!r) continue;
     struct { uint32_t events; uint64_t data; } __attribute__((packed)) ev = {(uint32_t)(uint16_t)r, e->data};
     if (gm_write(vm, a[1] + (uint64_t)out * sizeof(ev), &ev, sizeof(ev))) return out ? out : -EFAULT;

@@ -31,6 +31,8 @@ const MODES: ResetMode[] = ['persist', 'pages', 'full', 'hybrid'];
 const LIMIT_MS = 400;
 const LIMIT_MB = 32;
 const MEMORY_MB = 256;
+/** hybrid: python-wsgi's steady private set is ~1.9 MiB, so hello/page stay on pages and /alloc?mb=8 goes full */
+const HYBRID_THRESHOLD_BYTES = 4 << 20;
 /** requests per mode in the endurance test: half on /, half on /page */
 const ENDURANCE_REQUESTS = 1000;
 /** RSS the server may gain over ENDURANCE_REQUESTS (a 16 KiB-per-request leak would pass 16 MiB) */
@@ -92,7 +94,9 @@ async function startEngine(mode: ResetMode, scenario: Scenario): Promise<Running
   const port = await findFreePort('127.0.0.1');
   return target.start({
     scenario,
-    settings: { host: '127.0.0.1', port, maxRequestMs: LIMIT_MS, maxRequestMb: LIMIT_MB, memoryMb: MEMORY_MB },
+    settings: {
+      host: '127.0.0.1', port, maxRequestMs: LIMIT_MS, maxRequestMb: LIMIT_MB, memoryMb: MEMORY_MB, resetThresholdBytes: HYBRID_THRESHOLD_BYTES,
+    },
     serverCpus: null,
     log: () => {},
   });
@@ -103,6 +107,7 @@ interface ServerCounters {
   resets: { pages: number; full: number };
   limitHits: { time: number; requestMemory: number };
   server: { served: number; failed: number };
+  dirtyPagesPerRequest: { mean: number; max: number };
   net: { refused: { listen: number; connect: number; family: number } };
 }
 
@@ -187,6 +192,10 @@ for (const mode of MODES) {
       const c = await counters(server);
       assert.equal(c.limitHits.requestMemory - c0.limitHits.requestMemory, 1);
       assert.equal(c.limitHits.time, c0.limitHits.time);
+      // the cut resets fully in every mode; hybrid also takes the full path after the 8 MiB request
+      const fullResets = c.resets.full - c0.resets.full;
+      if (mode === 'hybrid') assert.equal(fullResets, 2, JSON.stringify(c.resets));
+      else if (mode !== 'full') assert.equal(fullResets, 1, JSON.stringify(c.resets));
     });
 
     test(`${ENDURANCE_REQUESTS} requests: no growth of host fds or RSS`, { skip: noClient, timeout: 60_000 }, async (t) => {
@@ -213,9 +222,26 @@ for (const mode of MODES) {
       const c = await counters(server);
       assert.equal(c.server.failed, 0);
       assert.equal(c.server.served, ENDURANCE_REQUESTS);
+      t.diagnostic(`resets ${JSON.stringify(c.resets)}, dirty pages per request ${JSON.stringify(c.dirtyPagesPerRequest)}`);
+      // every request was followed by its mode's reset (hybrid: pages or full by working memory)
+      const byMode: Partial<Record<ResetMode, [number, number]>> = { persist: [0, 0], pages: [ENDURANCE_REQUESTS, 0], full: [0, ENDURANCE_REQUESTS] };
+      const expected = byMode[mode];
+      if (expected) assert.deepEqual([c.resets.pages, c.resets.full], expected);
+      else assert.equal(c.resets.pages + c.resets.full, ENDURANCE_REQUESTS);
     });
   });
 }
+
+test('the scenario as benchmarks launch it has no test routes', { skip }, async () => {
+  const server = await startEngine('pages', pythonWsgi);
+  try {
+    for (const p of ['/loop', '/alloc?mb=1', '/read?path=app.py', '/connect-out?port=9', '/listen-other']) {
+      assert.equal((await get(server.url, p)).status, 404, p);
+    }
+  } finally {
+    await server.stop();
+  }
+});
 
 /** strace's record of the host process's file calls while fn runs (all threads, -f). */
 async function traceFileCalls(pid: number, fn: () => Promise<void>): Promise<string[]> {

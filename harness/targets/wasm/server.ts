@@ -1,41 +1,43 @@
 // The V8 engine of the wasm target, run as its own process:
-//   node --import tsx harness/targets/wasm/server.ts --dir <jco output> --host H --port P
+//   node --import tsx harness/targets/wasm/server.ts --dir <jco output> --host H --port P [--stats-file F]
 // Core wasm modules are compiled once at start; every request gets a fresh component instance
-// (new linear memories, new globals, the JS glue's own tables), is served by it, and the
-// instance is dropped. The same model as `jco serve --isolate-requests instance`, with the
-// WASI host sandboxed: no preopened directories, empty environment, no outbound network.
-import { readFileSync, readdirSync } from 'node:fs';
+// (new linear memories, new globals, the bindings' own resource tables), is served by it through
+// the component's wasi:http incoming-handler, and the instance is dropped. Node's own HTTP server
+// takes the connections and the WASI host is in-process (host.ts): no worker thread, no
+// preopened directories, empty environment, no outbound network.
+// Stats: SIGUSR1 writes per-request instantiation times to --stats-file, SIGUSR2 clears them.
+import http from 'node:http';
+import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { TRANSPILED_NAME } from './component.ts';
+import { serveOne, wasiHttpImports, type RequestHead } from './host.ts';
+import { InstantiationStats } from './stats.ts';
 
-interface IncomingHandler {
-  handle(request: unknown, responseOut: unknown): void;
-}
+type IncomingHandler = Parameters<typeof serveOne>[0];
+type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance;
 type Instantiate = (
   getCoreModule: (path: string) => WebAssembly.Module,
   imports: Record<string, unknown>,
+  instantiateCore?: InstantiateCore,
 ) => { incomingHandler?: IncomingHandler };
 
-function option(name: string): string {
+const MAX_REQUEST_BODY = 1 << 20;
+
+function option(name: string, required = true): string | undefined {
   const at = process.argv.indexOf(`--${name}`);
   const value = at >= 0 ? process.argv[at + 1] : undefined;
-  if (!value) {
+  if (!value && required) {
     console.error(`wasm server: missing --${name}`);
     process.exit(2);
   }
   return value;
 }
 
-// the node build of preview2-shim has HTTPServer; its published typings (browser) do not
-const { HTTPServer } = (await import('@bytecodealliance/preview2-shim/http')) as unknown as {
-  HTTPServer: new (handler: IncomingHandler) => { listen(port: number, host: string): void; stop(): void };
-};
-
-const dir = option('dir');
-const host = option('host');
+const dir = option('dir')!;
+const host = option('host')!;
 const port = Number(option('port'));
+const statsFile = option('stats-file', false);
 
 const compileStarted = performance.now();
 const coreModules = new Map<string, WebAssembly.Module>();
@@ -50,54 +52,107 @@ const getCoreModule = (path: string): WebAssembly.Module => {
 };
 
 const { instantiate } = (await import(pathToFileURL(join(dir, `${TRANSPILED_NAME}.js`)).href)) as { instantiate: Instantiate };
-const shim = new WASIShim({ sandbox: { preopens: {}, env: {}, args: ['component'], enableNetwork: false } });
-const imports = shim.getImportObject() as Record<string, unknown>;
+const imports = wasiHttpImports();
+const stats = new InstantiationStats();
 
-// per-request instantiation cost, summarised on exit (stderr) for whoever wants it
-let requests = 0;
-let instantiateUsTotal = 0;
-let instantiateUsMax = 0;
+/** a fresh component instance, timed: total, and the part spent in WebAssembly.Instance */
+function freshInstance(): IncomingHandler {
+  let coreNs = 0n;
+  const timedCore: InstantiateCore = (module, coreImports) => {
+    const started = process.hrtime.bigint();
+    try {
+      return new WebAssembly.Instance(module, coreImports);
+    } finally {
+      coreNs += process.hrtime.bigint() - started;
+    }
+  };
+  const started = process.hrtime.bigint();
+  const instance = instantiate(getCoreModule, imports, timedCore);
+  const totalNs = process.hrtime.bigint() - started;
+  stats.record(Number(totalNs) / 1000, Number(coreNs) / 1000);
+  if (typeof instance.incomingHandler?.handle !== 'function') throw new Error('component exports no wasi:http incoming-handler');
+  return instance.incomingHandler;
+}
 
-const isolatedHandler: IncomingHandler = {
-  handle(request, responseOut) {
-    const started = performance.now();
-    const instance = instantiate(getCoreModule, imports);
-    const instantiateUs = (performance.now() - started) * 1000;
-    requests += 1;
-    instantiateUsTotal += instantiateUs;
-    instantiateUsMax = Math.max(instantiateUsMax, instantiateUs);
-    if (typeof instance.incomingHandler?.handle !== 'function') throw new Error('component exports no wasi:http incoming-handler');
-    instance.incomingHandler.handle(request, responseOut);
-  },
-};
+function requestHead(req: http.IncomingMessage, body: Buffer): RequestHead {
+  const headers: [string, string][] = [];
+  for (const [name, values] of Object.entries(req.headersDistinct)) for (const value of values ?? []) headers.push([name, value]);
+  return { method: req.method ?? 'GET', pathWithQuery: req.url ?? '/', authority: req.headers.host ?? `${host}:${port}`, headers, body };
+}
 
-// Warm up on a private port before listening on the real one: the first instances pay for V8's
-// lazy compilation of the 15 MB engine module (~1 s, more when pinned to one CPU), and
-// preview2-shim's HTTPServer wedges for good when a client gives up on a response mid-way
-// (see harness/targets/wasm/README.md), so the harness's readiness probe must never wait on that.
-const warmupServer = new HTTPServer(isolatedHandler);
-warmupServer.listen(0, '127.0.0.1');
-const warmupPort = (warmupServer as unknown as { address(): { port: number } }).address().port;
+function respond(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
+  let answer;
+  try {
+    answer = serveOne(freshInstance(), requestHead(req, body));
+  } catch (err) {
+    stats.failed += 1;
+    console.error(`wasm server: ${req.method} ${req.url}: ${(err as Error).message}`);
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end('the component failed to handle the request\n');
+    return;
+  }
+  res.writeHead(answer.status, groupHeaders(answer.headers));
+  res.end(answer.body);
+}
+
+function groupHeaders(entries: [string, string][]): Record<string, string | string[]> {
+  const grouped: Record<string, string[]> = {};
+  for (const [name, value] of entries) (grouped[name] ??= []).push(value);
+  return grouped;
+}
+
+const server = http.createServer((req, res) => {
+  // a client that goes away only loses its own response; nothing waits on it
+  req.on('error', () => {});
+  res.on('error', () => {});
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BODY) {
+      res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' });
+      res.end('request body too large\n');
+      req.destroy();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (size > MAX_REQUEST_BODY || res.destroyed) return;
+    respond(req, res, Buffer.concat(chunks));
+  });
+});
+
+// The first instances pay for V8's lazy compilation of the engine module's functions (~1 s,
+// more when pinned to one CPU); serve a few in-process before listening, so the harness's
+// readiness probe does not time out on them.
 const warmupStarted = performance.now();
 for (const path of ['/hello', '/', '/']) {
-  const response = await fetch(`http://127.0.0.1:${warmupPort}${path}`);
-  await response.arrayBuffer();
+  serveOne(freshInstance(), { method: 'GET', pathWithQuery: path, authority: `${host}:${port}`, headers: [], body: Buffer.alloc(0) });
 }
-warmupServer.stop();
 console.log(`wasm server: warmed up (3 instances) in ${(performance.now() - warmupStarted).toFixed(0)} ms`);
-requests = 0;
-instantiateUsTotal = 0;
-instantiateUsMax = 0;
+stats.reset();
 
-const server = new HTTPServer(isolatedHandler);
-server.listen(port, host);
-console.log(`wasm server listening on http://${host}:${port}/ (core modules compiled in ${compileMs.toFixed(0)} ms)`);
+function writeStats(): void {
+  if (!statsFile) return;
+  const tmp = `${statsFile}.tmp`;
+  writeFileSync(tmp, JSON.stringify(stats.summary()));
+  renameSync(tmp, statsFile);
+}
+
+process.on('SIGUSR1', writeStats);
+process.on('SIGUSR2', () => stats.reset());
 
 function shutdown(): void {
-  const mean = requests ? instantiateUsTotal / requests : 0;
-  console.error(`wasm server: ${requests} requests, instantiate mean ${mean.toFixed(0)} µs, max ${instantiateUsMax.toFixed(0)} µs`);
-  server.stop();
+  const s = stats.summary();
+  console.error(`wasm server: ${s.requests} instances, instantiate p50 ${s.instantiateUs?.p50 ?? 0} µs, mean ${s.instantiateUs?.mean ?? 0} µs`);
+  server.closeAllConnections();
+  server.close();
   process.exit(0);
 }
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
+
+server.listen(port, host, () => {
+  console.log(`wasm server listening on http://${host}:${port}/ (core modules compiled in ${compileMs.toFixed(0)} ms)`);
+});
