@@ -17,6 +17,12 @@ void sys_register(unsigned nr, const char *name, sys_fn fn) {
   else if (nr >= HC_BASE && nr < HC_BASE + HC_TABLE_MAX) g_hc_table[nr - HC_BASE] = (struct sys_entry){name, fn};
 }
 
+sys_fn sys_handler(unsigned nr) {
+  if (nr < SYS_TABLE_MAX) return g_table[nr].fn;
+  if (nr >= HC_BASE && nr < HC_BASE + HC_TABLE_MAX) return g_hc_table[nr - HC_BASE].fn;
+  return NULL;
+}
+
 const char *sys_name(unsigned nr) {
   if (nr < SYS_TABLE_MAX) return g_table[nr].name;
   if (nr >= HC_BASE && nr < HC_BASE + HC_TABLE_MAX) return g_hc_table[nr - HC_BASE].name;

@@ -20,6 +20,9 @@ typedef long (*sys_fn)(struct vm *vm, const uint64_t a[6]);
 /* later registrations of the same number replace earlier ones */
 void sys_register(unsigned nr, const char *name, sys_fn fn);
 const char *sys_name(unsigned nr);
+/* the handler registered so far for nr (NULL = none): a later family that takes over a number
+ * for some fds only calls it for the others */
+sys_fn sys_handler(unsigned nr);
 /* handles the syscall in vm's synced registers; returns the handler's result */
 long sys_dispatch(struct vm *vm, uint64_t nr, const uint64_t a[6]);
 

@@ -1,6 +1,8 @@
 // The wasm target: component built offline and cached, served with a fresh instance per request
 // on V8 via jco, byte-identical to native, and the isolation probe never grows.
 import { test } from 'node:test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,10 +88,89 @@ test('wasm: same HTML as native, fresh instance per request (probe never grows)'
     const probe = await probeIsolation(wasmServer.url, denoReactSsr.probePath, 6);
     assert.equal(probe.verdict, 'isolated');
     assert.deepEqual(probe.samples, [1, 1, 1, 1, 1, 1]);
+
+    // one fresh instance per request, each instantiation timed by the server
+    await wasmServer.resetCounters!();
+    for (let i = 0; i < 3; i++) assert.equal((await get(wasmServer.url + '/hello')).status, 200);
+    const counters = await wasmServer.counters!();
+    assert.ok(counters, 'the V8 server reports counters');
+    assert.equal(counters.mode, 'fresh-instance');
+    assert.equal(counters.requests, 3);
+    const instantiateUs = counters.instantiateUs as { p50: number; mean: number; max: number };
+    const coreUs = counters.coreInstantiateUs as { p50: number };
+    assert.ok(instantiateUs.p50 > 0 && instantiateUs.max >= instantiateUs.p50);
+    assert.ok(coreUs.p50 > 0 && coreUs.p50 <= instantiateUs.max, 'core instantiation is part of the whole');
   } finally {
     if (savedWasmtime !== undefined) process.env.WASMTIME = savedWasmtime;
     process.env.PATH = savedPath;
     await wasmServer?.stop();
     await nativeServer.stop();
+  }
+});
+
+/** starts the V8 server directly; resolves once it listens */
+async function spawnV8Server(): Promise<{ child: ChildProcess; url: string }> {
+  const build = await buildComponent(wasmSources['deno-react-ssr']!);
+  const port = await findFreePort('127.0.0.1');
+  const argv = serverArgv({ kind: 'v8-jco', label: 'wasm (V8 via jco)' }, build, '127.0.0.1', port);
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('listening on')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`wasm server exited (${code}) before listening: ${output}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+/** sends a request and destroys the socket after `afterBytes` bytes of response (0: right after sending) */
+function abandonRequest(url: string, path: string, afterBytes: number): Promise<number> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`);
+      if (afterBytes === 0) {
+        socket.destroy();
+        resolve(0);
+      }
+    });
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received >= afterBytes) {
+        socket.destroy();
+        resolve(received);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+test('wasm: clients that abandon requests mid-way do not wedge the V8 server; SIGTERM stops it within a second', { timeout: 180_000 }, async () => {
+  const { child, url } = await spawnV8Server();
+  try {
+    await abandonRequest(url, '/', 0);
+    assert.equal((await get(url + '/hello')).status, 200, 'served after a client gave up right after sending');
+    const partial = await abandonRequest(url, '/', 1);
+    assert.ok(partial >= 1);
+    await abandonRequest(url, '/', 0);
+    await abandonRequest(url, '/hello', 0);
+    const page = await get(url + '/');
+    assert.equal(page.status, 200, 'served after clients gave up mid-response');
+    assert.equal(denoReactSsr.routes[0]!.check(page.status, page.body), null);
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const sent = performance.now();
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 1000))]);
+    assert.notEqual(code, 'timeout', 'exits within a second of SIGTERM');
+    assert.equal(code, 0);
+    assert.ok(performance.now() - sent < 1000);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 });
