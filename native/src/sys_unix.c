@@ -11,9 +11,12 @@
  * Two workers running at the same time could still pass bytes through such a pair while both
  * run (known gap, see DENO.md). */
 #include "fdtable.h"
+#include "net.h"
 #include "syscall.h"
+#include "threads.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -53,6 +56,159 @@ static long sys_socketpair(struct vm *vm, const uint64_t a[6]) {
   return 0;
 }
 
+static struct fd_ofd *pair_end(struct vm *vm, int gfd) {
+  struct fd_ofd *o = fdt_lookup(vm, gfd);
+  return o && o->kind == FDK_PIPE && o->data == PAIR_MARK && o->host_fd >= 0 ? o : NULL;
+}
+
+/* The calling thread re-issues its syscall when it is next scheduled; another thread that can
+ * run (ready, else one blocked in a wait it re-issues) runs now. 0 = there is none. */
+static int park_for_restart(struct vm *vm, long *rax) {
+  uint64_t nr = vm->run->s.regs.regs.rax; /* the syscall number until the handler returns */
+  if (thr_park_restart(vm, nr, rax)) return 1;
+  struct thr_table *tt = thr_table(vm);
+  if (!tt || tt->live < 2) return 0;
+  int other = 0;
+  for (int i = 0; i < THR_MAX; i++)
+    if (i != tt->cur && tt->t[i].tid && tt->t[i].state == T_RESTART) other = 1;
+  struct kvm_regs *r = &vm->run->s.regs.regs;
+  uint64_t sys_at = r->rcx - 2;
+  if (!other || r->rcx < L_USER + 2 || !gm_valid(vm, sys_at, 2) || vm->mem[sys_at] != 0x0f || vm->mem[sys_at + 1] != 0x05)
+    return 0;
+  thr_save_current(vm, T_RESTART, (int64_t)nr);
+  tt->t[tt->cur].regs.rip = sys_at;
+  tt->t[tt->cur].regs.rax = nr;
+  *rax = thr_schedule(vm);
+  return 1;
+}
+
+/* A blocking receive found nothing. Only guest threads can write the other end: let them run.
+ * When none can run before a timeout of theirs, the host sleeps until it (then they run); with
+ * no timeout at all nothing can ever arrive: the run is killed as a deadlock. */
+static long pair_would_block(struct vm *vm, struct fd_ofd *o, int *retry, int *switched) {
+  long rax;
+  *retry = 0;
+  if (park_for_restart(vm, &rax)) { *switched = 1; return rax; }
+  uint64_t d = thr_live(vm) > 1 ? thr_next_deadline(vm) : 0;
+  if (!d) {
+    vm->ctr.killed++;
+    vm_stop(vm, STOP_KILLED, "deadlock: guest blocked forever receiving on a socketpair no other thread can write");
+    return -EAGAIN;
+  }
+  uint64_t now = now_ns();
+  int hfd = o->host_fd;
+  if (d > now && net_host_wait(vm, &hfd, 1, POLLIN, (int64_t)(d - now)) < 0) return -EINTR;
+  if (vm->stop != STOP_NONE) return -EINTR;
+  if (thr_expire(vm) && park_for_restart(vm, &rax)) { *switched = 1; return rax; }
+  *retry = 1;
+  return 0;
+}
+
+#define LX_MSG_PEEK 0x2
+#define LX_MSG_TRUNC 0x20
+#define LX_MSG_DONTWAIT 0x40
+#define LX_MSG_WAITALL 0x100
+#define LX_MSG_NOSIGNAL 0x4000
+#define LX_MSG_CMSG_CLOEXEC 0x40000000
+
+/* *switched = 1: another thread now runs and the return value is its rax (this call is
+ * re-issued later): the caller must return it as is */
+static long pair_recv(struct vm *vm, struct fd_ofd *o, uint64_t buf, uint64_t len, uint64_t flags, int *switched) {
+  if (flags & ~(uint64_t)(LX_MSG_PEEK | LX_MSG_TRUNC | LX_MSG_DONTWAIT | LX_MSG_WAITALL | LX_MSG_CMSG_CLOEXEC)) return -EINVAL;
+  if (len > (1u << 20)) len = 1u << 20;
+  void *p = len ? gm_write_ptr(vm, buf, len) : NULL;
+  if (len && !p) return -EFAULT;
+  int hflags = MSG_DONTWAIT | ((flags & LX_MSG_PEEK) ? MSG_PEEK : 0) | ((flags & LX_MSG_TRUNC) ? MSG_TRUNC : 0);
+  for (;;) {
+    ssize_t n = recv(o->host_fd, p, len, hflags);
+    if (n >= 0) return n;
+    if (errno != EAGAIN || (o->status & LX_O_NONBLOCK) || (flags & LX_MSG_DONTWAIT)) return -errno;
+    int retry;
+    long r = pair_would_block(vm, o, &retry, switched);
+    if (!retry) return r;
+  }
+}
+
+static long pair_send(struct vm *vm, struct fd_ofd *o, uint64_t buf, uint64_t len, uint64_t flags) {
+  if (flags & ~(uint64_t)(LX_MSG_DONTWAIT | LX_MSG_NOSIGNAL)) return -EINVAL;
+  if (len > (1u << 20)) len = 1u << 20;
+  const void *p = len ? gm_read_ptr(vm, buf, len) : NULL;
+  if (len && !p) return -EFAULT;
+  ssize_t n = send(o->host_fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  /* a full pair: the guest's reader would have to run first; reported as EAGAIN even to a
+   * blocking sender (documented) */
+  /* without MSG_NOSIGNAL Linux would also raise SIGPIPE: signals are not delivered here */
+  return n < 0 ? -errno : n;
+}
+
+/* recvfrom/sendto/recvmsg/sendmsg: on a socketpair end here (no addresses, no control
+ * messages: nothing can pass fds or credentials), on anything else the sockets family's */
+static sys_fn g_prev_recvfrom, g_prev_sendto, g_prev_recvmsg, g_prev_sendmsg;
+
+static long prev_or_enosys(sys_fn fn, struct vm *vm, const uint64_t a[6]) { return fn ? fn(vm, a) : -ENOSYS; }
+
+static long sys_recvfrom(struct vm *vm, const uint64_t a[6]) {
+  struct fd_ofd *o = pair_end(vm, (int)a[0]);
+  if (!o) return prev_or_enosys(g_prev_recvfrom, vm, a);
+  int sw = 0;
+  long n = pair_recv(vm, o, a[1], a[2], a[3], &sw);
+  if (sw) return n;
+  if (n >= 0 && a[5]) { uint32_t zero = 0; if (gm_write(vm, a[5], &zero, 4)) return -EFAULT; } /* unnamed peer */
+  return n;
+}
+
+static long sys_sendto(struct vm *vm, const uint64_t a[6]) {
+  struct fd_ofd *o = pair_end(vm, (int)a[0]);
+  if (!o) return prev_or_enosys(g_prev_sendto, vm, a);
+  if (a[4]) return -EISCONN;
+  return pair_send(vm, o, a[1], a[2], a[3]);
+}
+
+struct lx_msghdr {
+  uint64_t name;
+  uint32_t namelen, pad0;
+  uint64_t iov, iovlen, control, controllen;
+  int32_t flags, pad1;
+};
+
+/* one iovec at a time (a stream pair: the same bytes in the same order) */
+static long pair_msg(struct vm *vm, struct fd_ofd *o, const uint64_t a[6], int receive) {
+  struct lx_msghdr m;
+  if (gm_read(vm, a[1], &m, sizeof(m))) return -EFAULT;
+  if (!receive && (m.controllen || m.name)) return m.name ? -EISCONN : -EOPNOTSUPP;
+  if (m.iovlen > 1024) return -EMSGSIZE;
+  long total = 0;
+  int sw = 0;
+  for (uint64_t i = 0; i < m.iovlen; i++) {
+    uint64_t iov[2];
+    if (gm_read(vm, m.iov + i * 16, iov, sizeof(iov))) return total ? total : -EFAULT;
+    if (!iov[1]) continue;
+    long n = receive ? pair_recv(vm, o, iov[0], iov[1], a[2] | (total ? LX_MSG_DONTWAIT : 0), &sw)
+                     : pair_send(vm, o, iov[0], iov[1], a[2]);
+    if (sw || vm->stop != STOP_NONE) return n; /* another thread runs / stopped: re-issued later */
+    if (n < 0) return total ? total : n;
+    total += n;
+    if ((uint64_t)n < iov[1]) break;
+  }
+  if (receive) {
+    m.namelen = 0;
+    m.controllen = 0;
+    m.flags = 0;
+    if (gm_write(vm, a[1], &m, sizeof(m))) return -EFAULT;
+  }
+  return total;
+}
+
+static long sys_recvmsg(struct vm *vm, const uint64_t a[6]) {
+  struct fd_ofd *o = pair_end(vm, (int)a[0]);
+  return o ? pair_msg(vm, o, a, 1) : prev_or_enosys(g_prev_recvmsg, vm, a);
+}
+
+static long sys_sendmsg(struct vm *vm, const uint64_t a[6]) {
+  struct fd_ofd *o = pair_end(vm, (int)a[0]);
+  return o ? pair_msg(vm, o, a, 0) : prev_or_enosys(g_prev_sendmsg, vm, a);
+}
+
 /* drops whatever a request left in the boot-time pairs this worker shares with the master */
 static void on_reset(struct vm *vm, int full) {
   (void)full;
@@ -69,7 +225,16 @@ static void on_reset(struct vm *vm, int full) {
 
 static const struct sys_family_hooks g_hooks = {.name = "unix", .on_reset = on_reset};
 
-SYS_FAMILY_LATE(unix_pairs) {
+/* after the sockets family (200) and every LATE family: wraps their handlers for pair fds */
+SYS_FAMILY_PRIO(unix_pairs, 360) {
   sys_family_hooks_register(&g_hooks);
   sys_register(53, "socketpair", sys_socketpair);
+  g_prev_recvfrom = sys_handler(45);
+  g_prev_sendto = sys_handler(44);
+  g_prev_recvmsg = sys_handler(47);
+  g_prev_sendmsg = sys_handler(46);
+  sys_register(45, "recvfrom", sys_recvfrom);
+  sys_register(44, "sendto", sys_sendto);
+  sys_register(47, "recvmsg", sys_recvmsg);
+  sys_register(46, "sendmsg", sys_sendmsg);
 }
