@@ -221,7 +221,7 @@ static char *stats_json(void) {
                    "\"net\":{\"accepts\":%llu,\"prefetchedBytes\":%llu,\"recvFromPrefetch\":%llu,\"recvHost\":%llu,\"sends\":%llu,"
                    "\"sendsBuffered\":%llu,\"flushes\":%llu,\"bytesIn\":%llu,\"bytesOut\":%llu,"
                    "\"refused\":{\"listen\":%llu,\"connect\":%llu,\"family\":%llu},\"parks\":%llu,"
-                   "\"guestSendDrains\":%llu,\"endedAtClose\":%llu}}",
+                   "\"guestSendDrains\":%llu,\"endedAtClose\":%llu,\"guestRecvBytes\":%llu,\"guestShutdowns\":%llu}}",
                    (unsigned long long)(private_pages * 4096 / (uint64_t)nw), (double)private_pages / nw,
                    requests ? (double)new_dirty / (double)requests : 0.0, restores ? (double)restored / (double)restores : 0.0,
                    drops ? (double)dropped / (double)drops : 0.0,
@@ -234,7 +234,8 @@ static char *stats_json(void) {
                    (unsigned long long)ns_sum.sends_buffered, (unsigned long long)ns_sum.flushes, (unsigned long long)ns_sum.bytes_in,
                    (unsigned long long)ns_sum.bytes_out, (unsigned long long)ns_sum.refused_listen,
                    (unsigned long long)ns_sum.refused_connect, (unsigned long long)ns_sum.refused_family, (unsigned long long)ns_sum.parks,
-                   (unsigned long long)ns_sum.guest_send_drains, (unsigned long long)ns_sum.ended_at_close);
+                   (unsigned long long)ns_sum.guest_send_drains, (unsigned long long)ns_sum.ended_at_close,
+                   (unsigned long long)ns_sum.guest_recv_bytes, (unsigned long long)ns_sum.guest_shutdowns);
   (void)n;
   free(core);
   return out;

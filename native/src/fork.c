@@ -248,6 +248,25 @@ static int64_t drop_private_set(ib_worker *w) {
     }
   }
   if (run_len) madvise(vm->mem + run_start * GPAGE, run_len * GPAGE, MADV_DONTNEED);
+  { /* EXPERIMENT */
+    static int var = -1;
+    if (var < 0) { FILE *f = fopen("/tmp/perf/fullvar", "r"); var = 0; if (f) { if (fscanf(f, "%d", &var) != 1) var = 0; fclose(f); } }
+    if (var == 1 || var == 3) { /* populate back */
+      uint64_t rs = 0, rl = 0;
+      for (uint64_t i = 0; i < vm->bitmap_words; i++) {
+        uint64_t bits = w->since_reset[i];
+        while (bits) {
+          uint64_t p = i * 64 + __builtin_ctzll(bits);
+          bits &= bits - 1;
+          if (rl && rs + rl == p) { rl++; continue; }
+          if (rl) madvise(vm->mem + rs * GPAGE, rl * GPAGE, 23 /* MADV_POPULATE_WRITE */);
+          rs = p; rl = 1;
+        }
+      }
+      if (rl) madvise(vm->mem + rs * GPAGE, rl * GPAGE, 23);
+    }
+    if (var == 2 || var == 3) { w->since_count = w->since_count; return (int64_t)dropped; } /* keep set armed */
+  }
   if (lo < hi) {
     uint64_t first = lo * 64, count = (hi - lo) * 64;
     if (first + count > vm->npages) count = vm->npages - first;

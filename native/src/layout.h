@@ -62,6 +62,21 @@
 #define SW_AREA_FS 0xf00  /* offsets in a thread save area (one page): saved FS/GS bases */
 #define SW_AREA_GS 0xf08
 
+/* ---- connection fast paths (sys_net.c, stub.S net_* paths): the stub answers these calls on the
+ * worker's current connection without an exit. Data-page fields are host-written (the guest
+ * cannot change them); scratch-page fields are guest-writable and the host clamps/validates them. */
+#define D_RECV_FD1 0x100  /* guest fd + 1 whose recvfrom(fd, buf, len, 0|MSG_DONTWAIT, NULL, _) the stub answers (0 = none) */
+#define D_PRE_LEN 0x108   /* prefetched request bytes published at D_PRE_DATA (<= D_PRE_CAP) */
+#define D_NAME_FD1 0x110  /* guest fd + 1 whose getsockname the stub answers from D_NAME (0 = none) */
+#define D_NAME_LEN 0x118  /* length of the sockaddr at D_NAME (<= 32) */
+#define D_NAME 0x120      /* the connection's local address (32 bytes) */
+#define D_PRE_DATA 0x200  /* prefetched request bytes */
+#define D_PRE_CAP 0xe00
+#define SC_PRE_OFF 0x40   /* scratch: bytes of D_PRE_DATA the guest consumed (host clamps to D_PRE_LEN) */
+#define SC_SHUT_WR 0x48   /* scratch: the guest did shutdown(conn, SHUT_WR); applied by the host at the next exit */
+#define SC_NET_SAVE 0x50  /* scratch: 4 register save slots of the net fast paths */
+#define S_NETPATH 0xa00   /* stub: shared (ring-independent) net fast paths, after the vectors */
+
 /* stub entry points: offsets from L_STUB (checked by a static assert in kvm.c) */
 #define S_ENTRY_R3 0x000
 #define S_ENTRY_R0 0x200

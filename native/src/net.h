@@ -13,6 +13,7 @@
 #ifndef IB_NET_H
 #define IB_NET_H
 #include "engine.h"
+#include <string.h>
 #include <sys/socket.h>
 
 /* Process-wide policy, set by the embedder before the master is created. */
@@ -35,6 +36,7 @@ struct net_stats {
   uint64_t refused_listen, refused_connect, refused_family;
   uint64_t parks, warmups;
   uint64_t guest_send_drains, ended_at_close;
+  uint64_t guest_recv_bytes, guest_shutdowns; /* answered by the stub (recvfrom bytes, shutdown(SHUT_WR) calls) */
 };
 
 /* host fd of the guest's listening socket (master after boot; workers share it), -1 if none */
@@ -64,7 +66,8 @@ struct net_epi { /* one epoll interest */
   int32_t ep_ofd;  /* OFD index of the epoll instance, -1 = free */
   int32_t fd;      /* guest fd watched */
   uint32_t events; /* EPOLL* mask */
-  uint32_t pad;
+  uint32_t et_seen; /* EPOLLET: readiness bits already reported (sys_ready.c) */
+  uint32_t et_seq;  /* EPOLLET: syscall-exit count when they were reported */
   uint64_t data;
 };
 
@@ -87,6 +90,7 @@ struct net_vm {
   int conn_err;                  /* errno of a failed flush, reported on the next send */
   uint64_t sent;                 /* bytes of this connection that reached the client */
   size_t pre_len, pre_off;
+  size_t pre_pub;                /* prefetched bytes published to the stub (D_PRE_LEN), 0 = recv fast path off */
   size_t out_len;
   /* where the master froze, for resuming workers there */
   uint64_t frozen_nr, frozen_args[6];
@@ -124,6 +128,26 @@ int net_host_waitable(struct vm *vm, int gfd, int *host_fd);
 int net_flush(struct vm *vm);
 /* moves what the stub buffered (sendto on the current connection) into the host's send buffer */
 void net_drain_guest_sends(struct vm *vm);
+/* Connection fast paths answered by the stub (layout.h D_RECV_FD1...): net_guest_sync takes in
+ * what the guest did without exits (buffered sends, consumed prefetched bytes, a shutdown(SHUT_WR))
+ * and must run before any host call and when the run stops; net_guest_recheck, after a host call,
+ * withdraws a published fd number that no longer names the current connection (close, dup2...). */
+static inline int net_guest_pending(const struct vm *vm) {
+  uint64_t s, w, r;
+  memcpy(&s, vm->mem + L_SCRATCH + SC_SEND_LEN, 8);
+  memcpy(&w, vm->mem + L_SCRATCH + SC_SHUT_WR, 8);
+  memcpy(&r, vm->mem + L_DATA + D_RECV_FD1, 8);
+  return (s | w | r) != 0;
+}
+static inline int net_guest_published(const struct vm *vm) {
+  uint64_t a, b, c;
+  memcpy(&a, vm->mem + L_DATA + D_CONN_FD1, 8);
+  memcpy(&b, vm->mem + L_DATA + D_RECV_FD1, 8);
+  memcpy(&c, vm->mem + L_DATA + D_NAME_FD1, 8);
+  return (a | b | c) != 0;
+}
+void net_guest_sync(struct vm *vm);
+void net_guest_recheck(struct vm *vm);
 /* Blocks the host until host_fd has `events` or the run's deadline; 1 ready, 0 timeout, and on
  * the deadline stops the run (time limit) and returns -1. timeout_ns < 0 = none. */
 int net_host_wait(struct vm *vm, const int *host_fds, int n, short events, int64_t timeout_ns);

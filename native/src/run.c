@@ -106,13 +106,6 @@ static void check_dirty_cap(struct vm *vm) {
   }
 }
 
-/* bytes the stub buffered for the current connection (see D_CONN_FD1 in layout.h) */
-static inline int guest_sends_pending(const struct vm *vm) {
-  uint64_t n;
-  memcpy(&n, vm->mem + L_SCRATCH + SC_SEND_LEN, 8);
-  return n != 0;
-}
-
 static void handle_fault(struct vm *vm) {
   struct kvm_regs *r = &vm->run->s.regs.regs;
   unsigned vec = r->rax & 0xff;
@@ -185,8 +178,9 @@ int vm_run(struct vm *vm, uint64_t time_limit_us) {
         vm->req_syscalls++;
         struct kvm_regs *r = &run->s.regs.regs;
         const uint64_t a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
-        if (guest_sends_pending(vm)) net_drain_guest_sends(vm); /* before the call: keeps byte order */
+        if (net_guest_pending(vm)) net_guest_sync(vm); /* before the call: keeps byte order */
         long ret = sys_dispatch(vm, r->rax, a);
+        if (net_guest_published(vm)) net_guest_recheck(vm);
         if (vm->stop == STOP_NONE) {
           r->rax = (uint64_t)ret;
           r->rflags = r->r11; /* as SYSRET would */
@@ -241,7 +235,7 @@ int vm_run(struct vm *vm, uint64_t time_limit_us) {
     }
   }
   tls_run = NULL;
-  if (guest_sends_pending(vm)) net_drain_guest_sends(vm);
+  if (net_guest_pending(vm)) net_guest_sync(vm);
   run->immediate_exit = 0;
   if (first) disarm_timer(vm);
   if (vm->stop == STOP_FAULT || vm->stop == STOP_KILLED) run->kvm_dirty_regs = 0;

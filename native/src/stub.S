@@ -24,7 +24,13 @@ ib_stub_start:
   cmp $186, %rax              /* gettid */
   je 31f
   cmp $44, %rax               /* sendto */
-  je 40f
+  je net_sendto
+  cmp $45, %rax               /* recvfrom */
+  je net_recvfrom
+  cmp $51, %rax               /* getsockname */
+  je net_getsockname
+  cmp $48, %rax               /* shutdown */
+  je net_shutdown
 5:
   out %al, $PORT_SYSCALL      /* the host handles the call and sets rax (and rflags = r11) */
 6:
@@ -93,49 +99,6 @@ ib_stub_start:
   mov DATA(D_TID), %eax
   jmp 6b
 
-40: /* sendto(conn, buf, len, 0|MSG_DONTWAIT|MSG_NOSIGNAL, NULL, 0): append to the send buffer */
-  test %r8, %r8
-  jnz 49f
-  test $~0x4040, %r10
-  jnz 49f
-  mov DATA(D_CONN_FD1), %rax
-  test %rax, %rax
-  jz 49f
-  dec %rax
-  cmp %rax, %rdi
-  jne 49f
-  test %rdx, %rdx
-  jz 49f
-  cmp $SC_SEND_CAP, %rdx
-  ja 49f
-  cmp $L_USER, %rsi
-  jb 49f
-  mov DATA(D_MEM_END), %rax
-  sub %rdx, %rax
-  cmp %rax, %rsi
-  ja 49f
-  mov L_SCRATCH + SC_SEND_LEN, %rax
-  cmp $SC_SEND_CAP, %rax
-  ja 49f
-  add %rdx, %rax
-  cmp $SC_SEND_CAP, %rax
-  ja 49f
-  mov %rdi, L_SCRATCH + 16
-  mov %rsi, L_SCRATCH + 24
-  mov %rcx, L_SCRATCH + 32
-  mov L_SCRATCH + SC_SEND_LEN, %rdi
-  add $(L_SCRATCH + SC_SEND_DATA), %rdi
-  mov %rdx, %rcx
-  rep movsb
-  mov %rax, L_SCRATCH + SC_SEND_LEN
-  mov L_SCRATCH + 32, %rcx
-  mov L_SCRATCH + 24, %rsi
-  mov L_SCRATCH + 16, %rdi
-  mov %rdx, %rax
-  jmp 6b
-49:
-  mov $44, %eax
-  jmp 5b
 .endm
 
   .org S_ENTRY_R3
@@ -207,6 +170,189 @@ thread_switch:
   out %al, $PORT_FAULT
 1: jmp 1b
 .endr
+
+
+/* Connection fast paths (see D_RECV_FD1 in layout.h), shared by both entries: they return through
+ * net_ret, which picks the return the entry would have used, and fall back to one exit through
+ * net_exit (rax = the call number). Only host-written data-page fields are trusted for bounds;
+ * the guest-writable scratch fields are checked before use. */
+#define SCR(off) (L_SCRATCH + (off))
+  .org S_NETPATH
+net_ret:
+  cmpb $0, DATA(D_RING0)
+  jne 1f
+  jmp *%rcx
+1:
+  sysretq
+net_exit:
+  out %al, $PORT_SYSCALL
+  jmp net_ret
+
+/* sendto(conn, buf, len, 0|MSG_DONTWAIT|MSG_NOSIGNAL, NULL, 0): append to the send buffer */
+net_sendto:
+  test %r8, %r8
+  jnz 49f
+  test $~0x4040, %r10
+  jnz 49f
+  cmpq $0, SCR(SC_SHUT_WR)    /* shut down for writing: the host answers (EPIPE) */
+  jne 49f
+  mov DATA(D_CONN_FD1), %rax
+  test %rax, %rax
+  jz 49f
+  dec %rax
+  cmp %rax, %rdi
+  jne 49f
+  test %rdx, %rdx
+  jz 49f
+  cmp $SC_SEND_CAP, %rdx
+  ja 49f
+  cmp $L_USER, %rsi
+  jb 49f
+  mov DATA(D_MEM_END), %rax
+  sub %rdx, %rax
+  cmp %rax, %rsi
+  ja 49f
+  mov SCR(SC_SEND_LEN), %rax
+  cmp $SC_SEND_CAP, %rax
+  ja 49f
+  add %rdx, %rax
+  cmp $SC_SEND_CAP, %rax
+  ja 49f
+  mov %rdi, SCR(16)
+  mov %rsi, SCR(24)
+  mov %rcx, SCR(32)
+  mov SCR(SC_SEND_LEN), %rdi
+  add $(L_SCRATCH + SC_SEND_DATA), %rdi
+  mov %rdx, %rcx
+  rep movsb
+  mov %rax, SCR(SC_SEND_LEN)
+  mov SCR(32), %rcx
+  mov SCR(24), %rsi
+  mov SCR(16), %rdi
+  mov %rdx, %rax
+  jmp net_ret
+49:
+  mov $44, %eax
+  jmp net_exit
+
+/* recvfrom(conn, buf, len, 0|MSG_DONTWAIT, NULL, _) while prefetched bytes are left: copy
+ * min(len, left) from the data page; a partial read is what the kernel would return too */
+net_recvfrom:
+  test %r8, %r8
+  jnz 59f
+  test $~0x40, %r10
+  jnz 59f
+  mov DATA(D_RECV_FD1), %rax
+  test %rax, %rax
+  jz 59f
+  dec %rax
+  cmp %rax, %rdi
+  jne 59f
+  test %rdx, %rdx
+  jz 59f
+  mov SCR(SC_PRE_OFF), %rax
+  cmp DATA(D_PRE_LEN), %rax   /* unsigned: a corrupted offset only sends the call to the host */
+  jae 59f
+  mov %rcx, SCR(SC_NET_SAVE)
+  mov DATA(D_PRE_LEN), %rcx
+  sub %rax, %rcx
+  cmp %rdx, %rcx
+  jbe 51f
+  mov %rdx, %rcx
+51:
+  cmp $L_USER, %rsi
+  jb 58f
+  mov %rdi, SCR(SC_NET_SAVE + 8)
+  mov DATA(D_MEM_END), %rdi
+  sub %rcx, %rdi
+  cmp %rdi, %rsi
+  ja 57f
+  mov %rsi, SCR(SC_NET_SAVE + 16)
+  mov %rcx, SCR(SC_NET_SAVE + 24)
+  mov %rsi, %rdi
+  lea L_DATA + D_PRE_DATA(%rax), %rsi
+  add %rcx, %rax
+  mov %rax, SCR(SC_PRE_OFF)
+  rep movsb
+  mov SCR(SC_NET_SAVE + 24), %rax
+  mov SCR(SC_NET_SAVE + 16), %rsi
+  mov SCR(SC_NET_SAVE + 8), %rdi
+  mov SCR(SC_NET_SAVE), %rcx
+  jmp net_ret
+57:
+  mov SCR(SC_NET_SAVE + 8), %rdi
+58:
+  mov SCR(SC_NET_SAVE), %rcx
+59:
+  mov $45, %eax
+  jmp net_exit
+
+/* getsockname(conn, addr, addrlen): the cached local address, truncated to *addrlen, and the
+ * real length written back, as the kernel does */
+net_getsockname:
+  mov DATA(D_NAME_FD1), %rax
+  test %rax, %rax
+  jz 69f
+  dec %rax
+  cmp %rax, %rdi
+  jne 69f
+  cmp $L_USER, %rdx
+  jb 69f
+  cmp $L_USER, %rsi
+  jb 69f
+  mov DATA(D_MEM_END), %rax
+  sub $4, %rax
+  cmp %rax, %rdx
+  ja 69f
+  mov %rcx, SCR(SC_NET_SAVE)
+  movl (%rdx), %ecx
+  test %ecx, %ecx
+  js 68f                      /* negative length: EINVAL from the host */
+  mov DATA(D_NAME_LEN), %rax
+  cmp %rax, %rcx
+  jbe 61f
+  mov %rax, %rcx
+61:
+  mov DATA(D_MEM_END), %rax
+  sub %rcx, %rax
+  cmp %rax, %rsi
+  ja 68f
+  mov %rdi, SCR(SC_NET_SAVE + 8)
+  mov %rsi, SCR(SC_NET_SAVE + 16)
+  mov %rsi, %rdi
+  mov $(L_DATA + D_NAME), %esi
+  rep movsb
+  mov DATA(D_NAME_LEN), %eax
+  mov %eax, (%rdx)
+  xor %eax, %eax
+  mov SCR(SC_NET_SAVE + 16), %rsi
+  mov SCR(SC_NET_SAVE + 8), %rdi
+  mov SCR(SC_NET_SAVE), %rcx
+  jmp net_ret
+68:
+  mov SCR(SC_NET_SAVE), %rcx
+69:
+  mov $51, %eax
+  jmp net_exit
+
+/* shutdown(conn, SHUT_WR): recorded on the scratch page; the host applies it (flush, then FIN)
+ * at the guest's next exit, before that exit's call, or when the run stops. Every blocking call
+ * is an exit, so the peer can never wait on a FIN the guest already asked for. */
+net_shutdown:
+  cmp $1, %esi
+  jne 79f
+  mov DATA(D_CONN_FD1), %rax
+  test %rax, %rax
+  jz 79f
+  dec %rax
+  cmp %rax, %rdi
+  jne 79f
+  movq $1, SCR(SC_SHUT_WR)
+  xor %eax, %eax
+  jmp net_ret
+79:
+  mov $48, %eax
+  jmp net_exit
 
   .balign 16
 ib_stub_end:

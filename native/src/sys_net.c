@@ -107,7 +107,7 @@ static void drop_conn(struct net_vm *nv) {
   /* the host fds themselves belong to the fd table (conn) or are closed here (never taken) */
   if (nv->pending_fd >= 0) close(nv->pending_fd);
   nv->pending_fd = nv->conn_fd = -1;
-  nv->pre_len = nv->pre_off = nv->out_len = 0;
+  nv->pre_len = nv->pre_off = nv->out_len = nv->pre_pub = 0;
   nv->conn_done = nv->conn_err = 0;
   nv->sent = 0;
 }
@@ -190,6 +190,60 @@ static void publish_conn_gfd(struct vm *vm, int gfd) {
   if (cur == v) return;
   memcpy(vm->mem + L_DATA + D_CONN_FD1, &v, 8);
   gm_mark_dirty(vm, L_DATA + D_CONN_FD1, 8);
+}
+
+static uint64_t low_get(const struct vm *vm, uint64_t gpa) {
+  uint64_t v;
+  memcpy(&v, vm->mem + gpa, 8);
+  return v;
+}
+
+static void low_put(struct vm *vm, uint64_t gpa, uint64_t v) {
+  if (low_get(vm, gpa) == v) return;
+  memcpy(vm->mem + gpa, &v, 8);
+  gm_mark_dirty(vm, gpa, 8);
+}
+
+/* lets the stub answer recvfrom on gfd from the prefetched bytes (-1: withdraw). The bytes go to
+ * the read-only data page; only the consumed offset lives on the guest-writable scratch page. */
+static void publish_recv(struct vm *vm, struct net_vm *nv, int gfd) {
+  if (!vm->is_worker) return;
+  size_t n = nv->pre_len < D_PRE_CAP ? nv->pre_len : D_PRE_CAP;
+  if (gfd < 0 || n == 0 || nv->pre_off >= n) {
+    low_put(vm, L_DATA + D_RECV_FD1, 0);
+    nv->pre_pub = 0;
+    return;
+  }
+  memcpy(vm->mem + L_DATA + D_PRE_DATA, nv->pre, n);
+  gm_mark_dirty(vm, L_DATA + D_PRE_DATA, n);
+  low_put(vm, L_DATA + D_PRE_LEN, n);
+  low_put(vm, L_SCRATCH + SC_PRE_OFF, nv->pre_off);
+  low_put(vm, L_DATA + D_RECV_FD1, (uint64_t)gfd + 1);
+  nv->pre_pub = n;
+}
+
+/* lets the stub answer getsockname on gfd from the cached local address (-1: withdraw) */
+static void publish_name(struct vm *vm, struct net_vm *nv, int gfd) {
+  if (!vm->is_worker) return;
+  if (gfd < 0 || nv->local_len == 0 || nv->local_len > 32) {
+    low_put(vm, L_DATA + D_NAME_FD1, 0);
+    return;
+  }
+  memcpy(vm->mem + L_DATA + D_NAME, &nv->local, nv->local_len);
+  gm_mark_dirty(vm, L_DATA + D_NAME, nv->local_len);
+  low_put(vm, L_DATA + D_NAME_LEN, nv->local_len);
+  low_put(vm, L_DATA + D_NAME_FD1, (uint64_t)gfd + 1);
+}
+
+static void unpublish_all(struct vm *vm, struct net_vm *nv) {
+  publish_conn_gfd(vm, -1);
+  if (nv) publish_recv(vm, nv, -1);
+  if (nv) publish_name(vm, nv, -1);
+}
+
+/* the host consumed prefetched bytes itself: tell the stub */
+static void pre_off_to_guest(struct vm *vm, struct net_vm *nv) {
+  if (nv->pre_pub) low_put(vm, L_SCRATCH + SC_PRE_OFF, nv->pre_off);
 }
 
 void net_drain_guest_sends(struct vm *vm) {
@@ -280,7 +334,7 @@ static long conn_recv(struct vm *vm, struct fd_ofd *o, uint64_t buf, uint64_t le
       size_t n = nv->pre_len - nv->pre_off;
       if (n > len) n = len;
       if (gm_write(vm, buf, nv->pre + nv->pre_off, n)) return -EFAULT;
-      if (!(flags & MSG_PEEK)) nv->pre_off += n;
+      if (!(flags & MSG_PEEK)) { nv->pre_off += n; pre_off_to_guest(vm, nv); }
       nv->st.recv_from_prefetch++;
       nv->st.bytes_in += n;
       return (long)n;
@@ -318,7 +372,7 @@ static void sock_on_close(struct vm *vm, struct fd_ofd *o) {
     net_flush(vm);
     nv->conn_done = 1;
     nv->conn_fd = -1;
-    publish_conn_gfd(vm, -1);
+    unpublish_all(vm, nv);
     /* under a reset mode, whatever the guest does after closing its connection is discarded by
      * the reset: end the run here instead of running the guest to its next wait */
     if (g_pol.end_at_close && vm->is_worker && vm->req.in_delivered && vm->stop == STOP_NONE) {
@@ -387,7 +441,8 @@ void net_arm_frozen(struct vm *vm) {
 int net_end_request(struct vm *vm, int failed, const char *status_line) {
   struct net_vm *nv = net_state(vm);
   if (!nv) return 0;
-  publish_conn_gfd(vm, -1);
+  net_guest_sync(vm);
+  unpublish_all(vm, nv);
   int fd = nv->conn_fd >= 0 ? nv->conn_fd : nv->pending_fd;
   if (fd < 0) return 0;
   if (!failed) {
@@ -405,7 +460,7 @@ int net_end_request(struct vm *vm, int failed, const char *status_line) {
   shutdown(fd, SHUT_RDWR);
   if (fd == nv->pending_fd) { close(fd); nv->pending_fd = -1; }
   nv->conn_fd = -1; /* still in the fd table until the reset (or the guest's close) */
-  nv->out_len = nv->pre_len = nv->pre_off = 0;
+  nv->out_len = nv->pre_len = nv->pre_off = nv->pre_pub = 0;
   return 1;
 }
 
@@ -609,6 +664,8 @@ long net_accept_call(struct vm *vm, const uint64_t a[6], int flags) {
   nv->st.accepts++;
   vm->req.in_delivered = 1; /* the guest took this run's connection */
   publish_conn_gfd(vm, gfd);
+  publish_recv(vm, nv, gfd);
+  publish_name(vm, nv, gfd);
   long r = write_sockaddr(vm, a[1], a[2], &nv->peer, nv->peer_len);
   return r ? r : gfd;
 }
@@ -696,6 +753,55 @@ static long msg_io(struct vm *vm, const uint64_t a[6], int is_send) {
 static long sys_sendmsg(struct vm *vm, const uint64_t a[6]) { return msg_io(vm, a, 1); }
 static long sys_recvmsg(struct vm *vm, const uint64_t a[6]) { return msg_io(vm, a, 0); }
 
+static void conn_shutdown(struct vm *vm, struct net_vm *nv, struct fd_ofd *o, int how) {
+  if (how != SHUT_RD && is_conn(nv, o)) {
+    net_drain_guest_sends(vm);
+    net_flush(vm);
+    nv->conn_done = 1;
+    publish_conn_gfd(vm, -1);
+  }
+  if (how != SHUT_WR && is_conn(nv, o)) publish_recv(vm, nv, -1);
+  shutdown(o->host_fd, how);
+  o->data |= (how != SHUT_WR ? SF_SHUT_RD : 0) | (how != SHUT_RD ? SF_SHUT_WR : 0);
+  fdt_touch(vm);
+}
+
+void net_guest_sync(struct vm *vm) {
+  net_drain_guest_sends(vm);
+  struct net_vm *nv = net_state(vm);
+  if (!nv) return;
+  if (nv->pre_pub && nv->pre_off <= nv->pre_pub) {
+    uint64_t off = low_get(vm, L_SCRATCH + SC_PRE_OFF);
+    if (off > nv->pre_pub) off = nv->pre_pub; /* guest-writable: clamped, it can only re-read or skip its own input */
+    if (off > nv->pre_off) { nv->st.bytes_in += off - nv->pre_off; nv->st.guest_recv_bytes += off - nv->pre_off; }
+    nv->pre_off = off;
+  }
+  if (low_get(vm, L_SCRATCH + SC_SHUT_WR)) {
+    low_put(vm, L_SCRATCH + SC_SHUT_WR, 0);
+    uint64_t fd1 = low_get(vm, L_DATA + D_CONN_FD1);
+    struct fd_ofd *o = fd1 ? fdt_lookup(vm, (int)(fd1 - 1)) : NULL;
+    if (o && is_conn(nv, o) && !(o->data & SF_SHUT_WR)) {
+      nv->st.guest_shutdowns++;
+      conn_shutdown(vm, nv, o, SHUT_WR);
+    }
+  }
+}
+
+void net_guest_recheck(struct vm *vm) {
+  struct net_vm *nv = net_state(vm);
+  if (!nv) return;
+  static const uint64_t fields[3] = {D_CONN_FD1, D_RECV_FD1, D_NAME_FD1};
+  for (int i = 0; i < 3; i++) {
+    uint64_t fd1 = low_get(vm, L_DATA + fields[i]);
+    if (!fd1) continue;
+    struct fd_ofd *o = fd1 <= INT32_MAX ? fdt_lookup(vm, (int)(fd1 - 1)) : NULL;
+    if (o && is_conn(nv, o)) continue;
+    if (i == 0) publish_conn_gfd(vm, -1);
+    else if (i == 1) publish_recv(vm, nv, -1);
+    else publish_name(vm, nv, -1);
+  }
+}
+
 static long sys_shutdown(struct vm *vm, const uint64_t a[6]) {
   struct net_vm *nv = net_state(vm);
   long err;
@@ -704,14 +810,7 @@ static long sys_shutdown(struct vm *vm, const uint64_t a[6]) {
   int how = (int)a[1];
   if (how < SHUT_RD || how > SHUT_RDWR) return -EINVAL;
   if (o->kind == FDK_LISTEN || !(o->data & SF_CONN) || o->host_fd < 0) return -ENOTCONN;
-  if (how != SHUT_RD && is_conn(nv, o)) {
-    net_flush(vm);
-    nv->conn_done = 1;
-    publish_conn_gfd(vm, -1);
-  }
-  shutdown(o->host_fd, how);
-  o->data |= (how != SHUT_WR ? SF_SHUT_RD : 0) | (how != SHUT_RD ? SF_SHUT_WR : 0);
-  fdt_touch(vm);
+  conn_shutdown(vm, nv, o, how);
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "net.h"
 #include "fdtable.h"
 #include "events.h"
+#include "unix_pair.h"
 #include "syscall.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +36,7 @@ int net_is_listener(struct vm *vm, int gfd) {
 int net_host_waitable(struct vm *vm, int gfd, int *host_fd) {
   struct fd_ofd *o = fdt_lookup(vm, gfd);
   if (!o || o->host_fd < 0) return 0;
-  if ((o->kind == FDK_SOCKET && (o->data & SF_CONN)) || o->kind == FDK_PIPE) {
+  if ((o->kind == FDK_SOCKET && (o->data & SF_CONN)) || (o->kind == FDK_PIPE && !unix_pair_end(o))) {
     *host_fd = o->host_fd;
     return 1;
   }
@@ -247,11 +248,29 @@ static long sys_pselect6(struct vm *vm, const uint64_t a[6]) {
 
 /* ---- epoll ---- */
 
-/* EPOLLET for eventfds (events.h): 0 when no write happened since the edge was last consumed;
- * other kinds are reported level-triggered (a superset of edge-triggered wake-ups) */
-static int epoll_edge(struct vm *vm, int gfd, int consume) {
-  struct fd_ofd *o = fdt_lookup(vm, gfd);
-  return !o || o->kind != FDK_EVENTFD || events_fd_edge(vm, o, consume);
+/* EPOLLET. The host cannot see every arrival on a host socket, so an edge-triggered entry is
+ * reported when a readiness bit appears that was not reported before (bits that went away are
+ * forgotten), or when the guest made any other host-handled syscall since it was last reported
+ * (a read/accept/write that hit EAGAIN may have happened: tokio/mio then wait for the next
+ * edge). What is suppressed is only the case that matters: the event loop coming straight back
+ * to epoll_wait with nothing new — reported level-triggered, a writable connection would then
+ * wake every epoll_wait and the loop would spin instead of letting other guest threads run.
+ * The cost is at most one spurious wake-up per batch of work, never a lost one. Eventfds edge
+ * on every write (events.h), as in the kernel: mio's waker is never read. */
+static short epoll_et(struct vm *vm, struct net_epi *e, short r, int consume) {
+  if (!(e->events & EPOLLET)) return r;
+  struct fd_ofd *o = fdt_lookup(vm, e->fd);
+  if (o && o->kind == FDK_EVENTFD) return r && events_fd_edge(vm, o, consume) ? r : 0;
+  uint32_t seq = (uint32_t)vm->ctr.exits[EXK_SYSCALL]; /* this epoll_wait's own exit included */
+  uint32_t seen = e->et_seen & (uint16_t)r;
+  int fresh = r && ((r & ~seen) || seq - e->et_seq > 1);
+  uint32_t next = consume && fresh ? (uint16_t)r : seen;
+  if (next != e->et_seen || (consume && fresh)) {
+    e->et_seen = next;
+    if (consume && fresh) e->et_seq = seq;
+    net_state(vm)->ep.generation++;
+  }
+  return fresh ? r : 0;
 }
 
 static int epoll_ready_count(struct vm *vm, int ep_ofd, int depth) {
@@ -261,7 +280,7 @@ static int epoll_ready_count(struct vm *vm, int ep_ofd, int depth) {
     struct net_epi *e = &nv->ep.e[k];
     if (e->ep_ofd != ep_ofd || !e->events) continue;
     short r = net_fd_ready(vm, e->fd, (short)(e->events & 0xffff), depth);
-    if (r && (e->events & EPOLLET) && !epoll_edge(vm, e->fd, 0)) r = 0;
+    r = epoll_et(vm, e, r, 0);
     n += r != 0;
   }
   return n;
@@ -328,6 +347,7 @@ static long sys_epoll_ctl(struct vm *vm, const uint64_t a[6]) {
     if (found < 0) return -ENOENT;
     nv->ep.e[found].events = ev.events | EPOLLERR | EPOLLHUP;
     nv->ep.e[found].data = ev.data;
+    nv->ep.e[found].et_seen = 0; /* re-armed: current readiness is an edge again */
     break;
   case EPOLL_CTL_DEL:
     if (found < 0) return -ENOENT;
@@ -361,7 +381,7 @@ static long do_epoll_wait(struct vm *vm, uint64_t nr, const uint64_t a[6], int64
     struct net_epi *e = &nv->ep.e[k];
     if (e->ep_ofd != ep || !e->events) continue;
     short r = net_fd_ready(vm, e->fd, (short)(e->events & 0xffff), 1);
-    if (r && (e->events & EPOLLET) && !epoll_edge(vm, e->fd, 1)) r = 0;
+    r = epoll_et(vm, e, r, 1);
     if (!r) continue;
     struct { uint32_t events; uint64_t data; } __attribute__((packed)) ev = {(uint32_t)(uint16_t)r, e->data};
     if (gm_write(vm, a[1] + (uint64_t)out * sizeof(ev), &ev, sizeof(ev))) return out ? out : -EFAULT;

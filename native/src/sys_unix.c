@@ -14,6 +14,7 @@
 #include "net.h"
 #include "syscall.h"
 #include "threads.h"
+#include "unix_pair.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -28,7 +29,6 @@
 #define LX_SOCK_CLOEXEC 02000000
 #define LX_O_NONBLOCK 04000
 #define LX_O_RDWR 2
-#define PAIR_MARK 0x554e4958ULL /* "UNIX" in fd_ofd.data: a socketpair end, not a pipe */
 
 static long sys_socketpair(struct vm *vm, const uint64_t a[6]) {
   uint64_t type = a[1] & 0xf, flags = a[1] & ~0xfULL;
@@ -48,8 +48,8 @@ static long sys_socketpair(struct vm *vm, const uint64_t a[6]) {
   if (g0 < 0) { close(sv[1]); return g0; }
   int g1 = fdt_install(vm, sv[1], FDK_PIPE, status, cloexec, 0);
   if (g1 < 0) { fdt_close(vm, g0); return g1; }
-  fdt_lookup(vm, g0)->data = PAIR_MARK;
-  fdt_lookup(vm, g1)->data = PAIR_MARK;
+  fdt_lookup(vm, g0)->data = UNIX_PAIR_MARK;
+  fdt_lookup(vm, g1)->data = UNIX_PAIR_MARK;
   fdt_touch(vm);
   int pair[2] = {g0, g1};
   if (gm_write(vm, a[3], pair, sizeof(pair))) return -EFAULT;
@@ -58,7 +58,7 @@ static long sys_socketpair(struct vm *vm, const uint64_t a[6]) {
 
 static struct fd_ofd *pair_end(struct vm *vm, int gfd) {
   struct fd_ofd *o = fdt_lookup(vm, gfd);
-  return o && o->kind == FDK_PIPE && o->data == PAIR_MARK && o->host_fd >= 0 ? o : NULL;
+  return unix_pair_end(o) && o->host_fd >= 0 ? o : NULL;
 }
 
 /* The calling thread re-issues its syscall when it is next scheduled; another thread that can
@@ -216,7 +216,7 @@ static void on_reset(struct vm *vm, int full) {
   if (!t) return;
   for (int i = 0; i < t->hi_ofd; i++) {
     struct fd_ofd *o = &t->ofd[i];
-    if (o->kind != FDK_PIPE || o->data != PAIR_MARK || o->host_fd < 0) continue;
+    if (!unix_pair_end(o) || o->host_fd < 0) continue;
     char buf[4096];
     for (int k = 0; k < 4096; k++) /* bounded: a socket buffer holds at most a few MiB */
       if (recv(o->host_fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0) break;

@@ -1,6 +1,8 @@
 /* The dispatcher: number -> handler; unknown numbers answer -ENOSYS and are counted. */
 #include "syscall.h"
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 struct sys_entry {
   const char *name;
@@ -11,6 +13,7 @@ static struct sys_entry g_table[SYS_TABLE_MAX];
 static struct sys_entry g_hc_table[HC_TABLE_MAX];
 static const struct sys_family_hooks *g_hooks[IB_EXT_MAX];
 static int g_nhooks;
+static int g_trace = -1; /* ISOBENCH_TRACE_SYSCALLS set: log every dispatched call */
 
 void sys_register(unsigned nr, const char *name, sys_fn fn) {
   if (nr < SYS_TABLE_MAX) g_table[nr] = (struct sys_entry){name, fn};
@@ -45,7 +48,14 @@ long sys_dispatch(struct vm *vm, uint64_t nr, const uint64_t a[6]) {
     else vm->ctr.enosys_other++;
     return -ENOSYS;
   }
-  return e->fn(vm, a);
+  if (g_trace < 0) g_trace = getenv("ISOBENCH_TRACE_SYSCALLS") != NULL;
+  if (!g_trace) return e->fn(vm, a);
+  /* debugging aid: one line per host-handled call on stderr (the in-guest fast paths never get here) */
+  long r = e->fn(vm, a);
+  fprintf(stderr, "isobench trace: %s%s(%#llx, %#llx, %#llx, %#llx) = %ld%s\n", vm->is_worker ? "[w] " : "",
+          e->name ? e->name : "?", (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
+          (unsigned long long)a[3], r, vm->stop != STOP_NONE ? " (run stopped)" : "");
+  return r;
 }
 
 int sys_family_hooks_register(const struct sys_family_hooks *h) {

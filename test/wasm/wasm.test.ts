@@ -127,14 +127,18 @@ async function spawnV8Server(): Promise<{ child: ChildProcess; url: string }> {
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
-/** sends a request and destroys the socket after `afterBytes` bytes of response (0: right after sending) */
-function abandonRequest(url: string, path: string, afterBytes: number): Promise<number> {
+/**
+ * sends a request and drops the connection after `afterBytes` bytes of response (0: right after
+ * sending); `reset` drops it with a TCP RST instead of a FIN
+ */
+function abandonRequest(url: string, path: string, afterBytes: number, reset = false): Promise<number> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname, () => {
       socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`);
       if (afterBytes === 0) {
-        socket.destroy();
+        if (reset) socket.resetAndDestroy();
+        else socket.destroy();
         resolve(0);
       }
     });
@@ -142,7 +146,8 @@ function abandonRequest(url: string, path: string, afterBytes: number): Promise<
     socket.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received >= afterBytes) {
-        socket.destroy();
+        if (reset) socket.resetAndDestroy();
+        else socket.destroy();
         resolve(received);
       }
     });
@@ -159,6 +164,8 @@ test('wasm: clients that abandon requests mid-way do not wedge the V8 server; SI
     assert.ok(partial >= 1);
     await abandonRequest(url, '/', 0);
     await abandonRequest(url, '/hello', 0);
+    await abandonRequest(url, '/', 0, true);
+    await abandonRequest(url, '/', 1, true);
     const page = await get(url + '/');
     assert.equal(page.status, 200, 'served after clients gave up mid-response');
     assert.equal(denoReactSsr.routes[0]!.check(page.status, page.body), null);

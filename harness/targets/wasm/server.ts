@@ -83,7 +83,10 @@ function requestHead(req: http.IncomingMessage, body: Buffer): RequestHead {
 function respond(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
   let answer;
   try {
-    answer = serveOne(freshInstance(), requestHead(req, body));
+    const handler = freshInstance();
+    const started = process.hrtime.bigint();
+    answer = serveOne(handler, requestHead(req, body));
+    stats.recordHandle(Number(process.hrtime.bigint() - started) / 1000);
   } catch (err) {
     stats.failed += 1;
     console.error(`wasm server: ${req.method} ${req.url}: ${(err as Error).message}`);

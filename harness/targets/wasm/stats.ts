@@ -13,6 +13,8 @@ export interface InstantiationSummary {
   instantiateUs?: LatencySummaryUs;
   /** of which inside WebAssembly.Instance (core modules, data segments) */
   coreInstantiateUs?: LatencySummaryUs;
+  /** the guest's incoming-handler call on the fresh instance (its work plus host calls) */
+  handleUs?: LatencySummaryUs;
 }
 
 export function summarize(samples: number[]): LatencySummaryUs | undefined {
@@ -26,6 +28,7 @@ export function summarize(samples: number[]): LatencySummaryUs | undefined {
 export class InstantiationStats {
   #total: number[] = [];
   #core: number[] = [];
+  #handle: number[] = [];
   failed = 0;
 
   record(totalUs: number, coreUs: number): void {
@@ -37,20 +40,28 @@ export class InstantiationStats {
     this.#core.push(coreUs);
   }
 
+  recordHandle(us: number): void {
+    if (this.#handle.length >= MAX_SAMPLES) this.#handle = this.#handle.slice(MAX_SAMPLES / 2);
+    this.#handle.push(us);
+  }
+
   reset(): void {
     this.#total = [];
     this.#core = [];
+    this.#handle = [];
     this.failed = 0;
   }
 
   summary(): InstantiationSummary {
     const instantiateUs = summarize(this.#total);
     const coreInstantiateUs = summarize(this.#core);
+    const handleUs = summarize(this.#handle);
     return {
       requests: this.#total.length,
       failed: this.failed,
       ...(instantiateUs ? { instantiateUs } : {}),
       ...(coreInstantiateUs ? { coreInstantiateUs } : {}),
+      ...(handleUs ? { handleUs } : {}),
     };
   }
 }
