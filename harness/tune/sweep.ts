@@ -16,7 +16,7 @@ export function pointFromRow(row: RunRow | undefined, thresholdBytes: number, wo
     return { ...base, status: row.status === 'ok' ? 'failed' : row.status, reason: row.reason ?? 'no latency measured' };
   }
   const counters = row.engineCounters;
-  const resets = counters ? counters.resets.pages + counters.resets.full : 0;
+  const resets = counters?.resets ? counters.resets.pages + counters.resets.full : 0;
   const errors = row.errors ? Object.values(row.errors).reduce((a, b) => a + b, 0) : undefined;
   return {
     ...base,
@@ -27,7 +27,7 @@ export function pointFromRow(row: RunRow | undefined, thresholdBytes: number, wo
     ...(row.rps !== undefined ? { rps: row.rps } : {}),
     ...(row.requests !== undefined ? { requests: row.requests } : {}),
     ...(errors !== undefined ? { errors } : {}),
-    ...(counters && resets > 0 ? { fullResetFraction: counters.resets.full / resets } : {}),
+    ...(counters && resets > 0 ? { fullResetFraction: counters.resets!.full / resets } : {}),
     ...(counters?.resetUs ? { resetUs: counters.resetUs.mean, resetP99Us: counters.resetUs.p99 } : {}),
     ...(typeof counters?.workerRssBytes === 'number' ? { workerRssBytes: counters.workerRssBytes } : {}),
   };

@@ -251,6 +251,7 @@ static int64_t drop_private_set(ib_worker *w) {
   { /* EXPERIMENT */
     static int var = -1;
     if (var < 0) { FILE *f = fopen("/tmp/perf/fullvar", "r"); var = 0; if (f) { if (fscanf(f, "%d", &var) != 1) var = 0; fclose(f); } }
+    if (var == 4 && lo < hi) madvise(vm->mem + lo * 64 * GPAGE, (hi - lo) * 64 * GPAGE, MADV_DONTNEED);
     if (var == 1 || var == 3) { /* populate back */
       uint64_t rs = 0, rl = 0;
       for (uint64_t i = 0; i < vm->bitmap_words; i++) {
