@@ -2,7 +2,7 @@
 // under our engine's server (native/build/isobench-server), one reset mode each. The engine
 // server is started like any other server (harness/process.ts); its counters come from the JSON
 // it writes to --stats-file on SIGUSR1, and SIGUSR2 clears them after the harness's warm-up.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,10 +21,27 @@ const DEFAULT_THRESHOLD_BYTES = 1 << 20;
  * full reset (what a pages reset copies back), not one request's writes. python-wsgi holds
  * ~450-480 private pages (1.8-1.9 MiB) in steady state on both routes: 4 MiB keeps those requests
  * on the pages path with 2x headroom, while a request that allocates megabytes still takes the
- * full path. */
-const SCENARIO_THRESHOLD_BYTES: Record<string, number> = { 'python-wsgi': 4 << 20 };
+ * full path. deno-react-ssr (after the master's warm-up) holds ~545 private pages (2.1 MiB) on the
+ * page route and ~120 on /hello: 4 MiB keeps both on the pages path with ~1.9x headroom. */
+const SCENARIO_THRESHOLD_BYTES: Record<string, number> = { 'python-wsgi': 4 << 20, 'deno-react-ssr': 4 << 20 };
 const DEFAULT_MAX_REQUEST_MS = 5000;
 const DEFAULT_MEMORY_MB = 512;
+
+/** What a scenario's runtime needs from the engine beyond its launch spec (settings override). */
+interface ScenarioEngineDefaults {
+  /** guest memory: V8's Oilpan cage reserves 48 GiB of address space, and guest virtual = guest
+   * physical (sparse: only written pages cost host memory), see native/DESIGN.md */
+  memoryMb?: number;
+  /** requests the master serves before the freeze, so every fork starts with warm JIT code and the
+   * runtime's lazily created state (deno: signal socketpair, signal thread) */
+  engineWarmup?: number;
+  /** env variables that get a fresh, empty per-server directory granted read-only (the engine
+   * server has no write grant; deno runs without writing its caches) */
+  privateDirEnv?: string[];
+}
+const SCENARIO_ENGINE_DEFAULTS: Record<string, ScenarioEngineDefaults> = {
+  'deno-react-ssr': { memoryMb: 81920, engineWarmup: 100, privateDirEnv: ['DENO_DIR'] },
+};
 
 function engineServerPath(): string {
   return process.env.ISOBENCH_ENGINE_SERVER || ENGINE_SERVER;
@@ -52,14 +69,15 @@ export interface EngineServerOptions {
 
 export function engineServerOptions(mode: ResetMode, settings: Partial<ScenarioSettings>, statsFile: string, scenarioName?: string): EngineServerOptions {
   const defaultThreshold = (scenarioName && SCENARIO_THRESHOLD_BYTES[scenarioName]) || DEFAULT_THRESHOLD_BYTES;
+  const d = (scenarioName && SCENARIO_ENGINE_DEFAULTS[scenarioName]) || {};
   return {
     mode,
     thresholdBytes: positiveInt(settings.resetThresholdBytes, defaultThreshold, 'resetThresholdBytes'),
     workers: Math.max(1, positiveInt(settings.workers, 1, 'workers')),
-    masterWarmup: positiveInt(settings.engineWarmup, 0, 'engineWarmup'),
+    masterWarmup: positiveInt(settings.engineWarmup, d.engineWarmup ?? 0, 'engineWarmup'),
     maxRequestMs: Math.max(1, positiveInt(settings.maxRequestMs, DEFAULT_MAX_REQUEST_MS, 'maxRequestMs')),
     maxRequestMb: positiveInt(settings.maxRequestMb, 0, 'maxRequestMb'),
-    memoryMb: Math.max(16, positiveInt(settings.memoryMb, DEFAULT_MEMORY_MB, 'memoryMb')),
+    memoryMb: Math.max(16, positiveInt(settings.memoryMb, d.memoryMb ?? DEFAULT_MEMORY_MB, 'memoryMb')),
     statsFile,
   };
 }
@@ -95,6 +113,21 @@ export function toEngineCounters(raw: Record<string, unknown>, mode: ResetMode):
     requests: Number(raw.requests ?? 0),
     resets: { pages: Number(resets.pages ?? 0), full: Number(resets.full ?? 0) },
   } as EngineCounters;
+}
+
+/** Gives each listed env variable (unless the launch sets it) an empty directory under the server's
+ * temporary dir, readable by the guest. */
+export function withPrivateDirs(launch: LaunchSpec, serverDir: string, envNames: string[]): LaunchSpec {
+  const env = { ...launch.env };
+  const readPaths = [...launch.readPaths];
+  for (const name of envNames) {
+    if (env[name]) continue;
+    const d = path.join(serverDir, name.toLowerCase());
+    mkdirSync(d);
+    env[name] = d;
+    readPaths.push(d);
+  }
+  return { ...launch, env, readPaths };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -142,8 +175,8 @@ export function kvmTarget(mode: ResetMode, description: string): Target {
 
     async start(ctx: TargetContext): Promise<RunningServer> {
       const { scenario, settings } = ctx;
-      const launch = scenario.launch(settings);
       const dir = mkdtempSync(path.join(tmpdir(), 'isobench-kvm-'));
+      const launch = withPrivateDirs(scenario.launch(settings), dir, SCENARIO_ENGINE_DEFAULTS[scenario.name]?.privateDirEnv ?? []);
       const statsFile = path.join(dir, 'stats.json');
       const opts = engineServerOptions(mode, settings, statsFile, scenario.name);
       opts.verbose = settings.engineVerbose === true;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -51,7 +52,16 @@ struct worker {
   /* server-level counters (under lock) */
   uint64_t served, failed, parked_exits, exits_served, status[8];
   uint64_t prefetch_answered;
+  int kvm_stats_fd;             /* KVM_GET_STATS_FD of the worker's vCPU (-1: not available) */
+  uint64_t kvm_base[16];        /* KVM_STAT_NAMES at the last clear */
 };
+
+/* KVM's per-vCPU counters reported per request (exits the engine never sees: page faults,
+ * host interrupts and signals, preemption) */
+static const char *const KVM_STAT_NAMES[] = {"exits", "pf_fixed", "pf_taken", "pf_fast", "pf_spurious", "pf_emulate",
+                                             "io_exits", "irq_exits", "signal_exits", "halt_exits", "insn_emulation",
+                                             "invlpg", "preemption_reported", "host_state_reload"};
+#define KVM_NSTATS (sizeof(KVM_STAT_NAMES) / sizeof(KVM_STAT_NAMES[0]))
 
 static struct options g_opt;
 static ib_master *g_master;
@@ -169,6 +179,28 @@ static int parse_args(int argc, char **argv, struct options *o) {
 
 /* ---- counters ---- */
 
+/* one u64 counter of the worker's vCPU binary stats (KVM_GET_STATS_FD): KVM's own view of the
+ * guest page faults it fixed and of all exits, including those the engine never sees (faults) */
+static uint64_t kvm_vcpu_stat(struct worker *wk, const char *name) {
+  if (wk->kvm_stats_fd == 0) wk->kvm_stats_fd = ioctl(wk->w->vm.vcpu_fd, KVM_GET_STATS_FD, NULL);
+  if (wk->kvm_stats_fd < 0) return 0;
+  struct kvm_stats_header h;
+  if (pread(wk->kvm_stats_fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) return 0;
+  size_t dsz = sizeof(struct kvm_stats_desc) + h.name_size;
+  char *buf = malloc(dsz);
+  uint64_t v = 0;
+  for (uint32_t i = 0; buf && i < h.num_desc; i++) {
+    if (pread(wk->kvm_stats_fd, buf, dsz, h.desc_offset + i * dsz) != (ssize_t)dsz) break;
+    struct kvm_stats_desc *d = (struct kvm_stats_desc *)buf;
+    if (strncmp(d->name, name, h.name_size) == 0) {
+      if (pread(wk->kvm_stats_fd, &v, 8, h.data_offset + d->offset) != 8) v = 0;
+      break;
+    }
+  }
+  free(buf);
+  return v;
+}
+
 static const char *mode_names[] = {"persist", "pages", "full", "hybrid"};
 
 static char *stats_json(void) {
@@ -177,10 +209,12 @@ static char *stats_json(void) {
   memset(&ns_sum, 0, sizeof(ns_sum));
   uint64_t served = 0, failed = 0, parked = 0, exits_served = 0, status[8] = {0};
   uint64_t private_pages = 0, new_dirty = 0, restored = 0, restores = 0, dropped = 0, drops = 0;
+  uint64_t kvm_sum[KVM_NSTATS] = {0};
   for (int i = 0; i < g_opt.workers; i++) {
     struct worker *wk = &g_workers[i];
     if (!wk->w) continue;
     pthread_mutex_lock(&wk->lock);
+    for (size_t k = 0; k < KVM_NSTATS; k++) kvm_sum[k] += kvm_vcpu_stat(wk, KVM_STAT_NAMES[k]) - wk->kvm_base[k];
     counters_add(sum, &wk->w->vm.ctr);
     struct net_stats ns;
     net_get_stats(&wk->w->vm, &ns);
@@ -205,11 +239,17 @@ static char *stats_json(void) {
   char *core = counters_json(sum, exit_path_name(), mode_names[g_opt.mode], g_master ? g_master->vm.mem_size : 0);
   free(sum);
   size_t cl = strlen(core);
-  char *out = malloc(cl + 2048);
+  char kvm_json[1024];
+  size_t kl = 0;
+  kvm_json[0] = 0;
+  for (size_t k = 0; k < KVM_NSTATS && kl < sizeof(kvm_json) - 64; k++)
+    kl += (size_t)snprintf(kvm_json + kl, sizeof(kvm_json) - kl, "%s\"%s\":%.2f", kl ? "," : "", KVM_STAT_NAMES[k],
+                           served + failed ? (double)kvm_sum[k] / (double)(served + failed) : 0.0);
+  char *out = malloc(cl + 4096);
   memcpy(out, core, cl - 1); /* without the closing brace */
   double okreq = served ? (double)served : 1;
   int nw = g_opt.workers;
-  int n = snprintf(out + cl - 1, 2048,
+  int n = snprintf(out + cl - 1, 4096,
                    ",\"workerRssBytes\":%llu,"
                    "\"pages\":{\"privatePerWorker\":%.1f,\"newlyDirtiedPerRequest\":%.3f,"
                    "\"restoredPerPagesReset\":%.3f,\"droppedPerFullReset\":%.3f,"
@@ -221,7 +261,9 @@ static char *stats_json(void) {
                    "\"net\":{\"accepts\":%llu,\"prefetchedBytes\":%llu,\"recvFromPrefetch\":%llu,\"recvHost\":%llu,\"sends\":%llu,"
                    "\"sendsBuffered\":%llu,\"flushes\":%llu,\"bytesIn\":%llu,\"bytesOut\":%llu,"
                    "\"refused\":{\"listen\":%llu,\"connect\":%llu,\"family\":%llu},\"parks\":%llu,"
-                   "\"guestSendDrains\":%llu,\"endedAtClose\":%llu,\"guestRecvBytes\":%llu,\"guestShutdowns\":%llu}}",
+                   "\"guestSendDrains\":%llu,\"endedAtClose\":%llu,\"guestRecvBytes\":%llu,\"guestShutdowns\":%llu,\"guestAccepts\":%llu,\"preacceptsUndone\":%llu},"
+                   "\"kvmVcpu\":{\"perRequest\":{%s},"
+                   "\"note\":\"KVM's own per-vCPU counters (KVM_GET_STATS_FD) since the last clear, divided by requests served + failed; exits include page faults, host interrupts and signals the engine never sees\"}}",
                    (unsigned long long)(private_pages * 4096 / (uint64_t)nw), (double)private_pages / nw,
                    requests ? (double)new_dirty / (double)requests : 0.0, restores ? (double)restored / (double)restores : 0.0,
                    drops ? (double)dropped / (double)drops : 0.0,
@@ -235,7 +277,9 @@ static char *stats_json(void) {
                    (unsigned long long)ns_sum.bytes_out, (unsigned long long)ns_sum.refused_listen,
                    (unsigned long long)ns_sum.refused_connect, (unsigned long long)ns_sum.refused_family, (unsigned long long)ns_sum.parks,
                    (unsigned long long)ns_sum.guest_send_drains, (unsigned long long)ns_sum.ended_at_close,
-                   (unsigned long long)ns_sum.guest_recv_bytes, (unsigned long long)ns_sum.guest_shutdowns);
+                   (unsigned long long)ns_sum.guest_recv_bytes, (unsigned long long)ns_sum.guest_shutdowns,
+                   (unsigned long long)ns_sum.guest_accepts, (unsigned long long)ns_sum.preaccepts_undone,
+                   kvm_json);
   (void)n;
   free(core);
   return out;
@@ -263,6 +307,7 @@ static void clear_stats(void) {
     memset(&wk->w->vm.ctr, 0, sizeof(wk->w->vm.ctr));
     net_clear_stats(&wk->w->vm);
     worker_clear_page_counters(wk->w);
+    for (size_t k = 0; k < KVM_NSTATS; k++) wk->kvm_base[k] = kvm_vcpu_stat(wk, KVM_STAT_NAMES[k]);
     wk->served = wk->failed = wk->parked_exits = wk->exits_served = 0;
     memset(wk->status, 0, sizeof(wk->status));
     pthread_mutex_unlock(&wk->lock);
@@ -315,6 +360,7 @@ static void *worker_main(void *arg) {
 }
 
 int main(int argc, char **argv) {
+
   if (parse_args(argc, argv, &g_opt)) return 2;
   struct net_policy pol;
   memset(&pol, 0, sizeof(pol));

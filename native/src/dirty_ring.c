@@ -34,6 +34,14 @@ int dirty_ring_map(struct dirty_ring *r, int vcpu_fd, uint32_t entries) {
 }
 
 long dirty_ring_harvest(struct dirty_ring *r, int vm_fd, void (*mark)(void *ctx, uint32_t slot, uint64_t page), void *ctx) {
+  long n = dirty_ring_collect(r, mark, ctx);
+  if (n > 0 && dirty_ring_rearm(vm_fd) < 0) return -errno;
+  return n;
+}
+
+int dirty_ring_rearm(int vm_fd) { return ioctl(vm_fd, KVM_RESET_DIRTY_RINGS, 0) < 0 ? -errno : 0; }
+
+long dirty_ring_collect(struct dirty_ring *r, void (*mark)(void *ctx, uint32_t slot, uint64_t page), void *ctx) {
   if (!r->gfns) return -EINVAL;
   long n = 0;
   for (;;) {
@@ -45,7 +53,6 @@ long dirty_ring_harvest(struct dirty_ring *r, int vm_fd, void (*mark)(void *ctx,
     r->next++;
     n++;
   }
-  if (n && ioctl(vm_fd, KVM_RESET_DIRTY_RINGS, 0) < 0) return -errno;
   return n;
 }
 

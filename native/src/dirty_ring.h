@@ -4,8 +4,8 @@
  * memory (Deno: 80 GiB for V8's cage reservation) need it: a bitmap over the slot costs ~1 ms
  * per request there.
  *
- * NOT YET USED by fork.c (the per-request path is being changed by someone else). To plug it in
- * for workers:
+ * Used by workers of guests >= DT_MIN_BYTES (src/dirty_track.c); smaller guests keep the dirty
+ * log. The integration steps, as done:
  *   1. vm_create_kvm() (kvm.c), worker branch: instead of KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, call
  *      dirty_ring_enable(vm->vm_fd, entries) BEFORE KVM_CREATE_VCPU (KVM refuses it later; with a
  *      ring KVM_GET/CLEAR_DIRTY_LOG return ENXIO); keep KVM_MEM_LOG_DIRTY_PAGES on slot 0.
@@ -46,6 +46,11 @@ int dirty_ring_map(struct dirty_ring *r, int vcpu_fd, uint32_t entries);
  * re-arms write tracking of those pages (KVM_RESET_DIRTY_RINGS). Returns the entry count or
  * -errno. */
 long dirty_ring_harvest(struct dirty_ring *r, int vm_fd, void (*mark)(void *ctx, uint32_t slot, uint64_t page), void *ctx);
+/* the two halves of dirty_ring_harvest: collect marks the entries harvested (KVM does not reuse
+ * them, and the pages stay writable without further entries), rearm hands every harvested entry
+ * back and write-protects those pages again (KVM_RESET_DIRTY_RINGS) */
+long dirty_ring_collect(struct dirty_ring *r, void (*mark)(void *ctx, uint32_t slot, uint64_t page), void *ctx);
+int dirty_ring_rearm(int vm_fd);
 void dirty_ring_unmap(struct dirty_ring *r);
 
 #endif

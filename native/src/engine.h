@@ -11,6 +11,7 @@
 #include "layout.h"
 #include "alloc.h"
 #include "counters.h"
+#include "dirty_ring.h"
 
 #define IB_EXT_MAX 16      /* per-VM state slots for syscall families (see syscall.h) */
 #define IB_CAPTURE_MAX (1u << 20)
@@ -71,6 +72,16 @@ struct vm {
   /* host-side writes into guest memory since the last dirty collection (1 bit per page) */
   uint64_t *host_dirty;
   uint64_t bitmap_words;
+  /* dirty ring (workers of large guests, src/dirty_track.h): ring.gfns NULL = dirty log */
+  struct dirty_track {
+    struct dirty_ring ring;
+    int wanted;              /* ring enabled on the VM (mapped after the vCPU exists) */
+    uint32_t *pages;         /* pages dirtied since the last collection (ring + host writes; may repeat) */
+    uint64_t n, cap;
+    int overflow;            /* a page could not be listed: the next reset drops the whole mapping */
+    uint64_t ring_full;      /* KVM_EXIT_DIRTY_RING_FULL exits */
+  } dt;
+  uint64_t dt_set_pages;     /* ring mode: the worker's private set size (for the memory cap) */
 
   struct guest_proc proc;
   struct capture out[3]; /* index 1 = stdout, 2 = stderr */

@@ -5,6 +5,7 @@
  * the host's own writes into the guest. */
 #include "fork.h"
 #include "gmem.h"
+#include "dirty_track.h"
 #include "syscall.h"
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,13 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+/* a `full` reset re-populates the dropped private set only up to this size (16 MiB), so the
+ * memory a worker holds between requests stays bounded (see worker_reset) */
+#define FULL_REPOPULATE_MAX_PAGES 4096
 
 #define DEFAULT_MEM (256ULL << 20)
 #define DEFAULT_BOOT_US 10000000ULL
@@ -36,6 +44,7 @@ static int vm_alloc_bitmaps(struct vm *vm) {
 static void vm_free(struct vm *vm) {
   sys_hooks_destroy(vm);
   if (vm->timer_armed_tid) timer_delete(vm->timer);
+  dt_free(vm);
   vm_destroy_kvm(vm);
   if (vm->mem) munmap(vm->mem, vm->mem_size);
   if (vm->memfd >= 0) close(vm->memfd);
@@ -198,6 +207,7 @@ fail:
   vm_free(vm);
   free(w->since_reset);
   free(w->scratch);
+  free(w->since_pages);
   free(w);
   return NULL;
 }
@@ -205,8 +215,77 @@ fail:
 /* Folds this request's dirty pages (KVM log ∪ host writes) into the private set and returns how
  * many pages were new to it. Nothing is re-protected here: a page already in the set stays
  * writable in KVM's page tables until the next full reset (see worker_reset). */
+/* dirty-ring mode: adds a page to the private set; 1 if it was new */
+static int ring_set_add(ib_worker *w, uint64_t p) {
+  uint64_t bit = 1ULL << (p % 64);
+  if (w->since_reset[p / 64] & bit) return 0;
+  if (w->since_count == w->since_pages_cap) {
+    uint64_t cap = w->since_pages_cap ? w->since_pages_cap * 2 : 4096;
+    uint32_t *n = realloc(w->since_pages, cap * sizeof(*n));
+    if (!n) { w->vm.dt.overflow = 1; return 0; } /* the next reset drops the whole mapping */
+    w->since_pages = n;
+    w->since_pages_cap = cap;
+  }
+  w->since_reset[p / 64] |= bit;
+  w->since_pages[w->since_count++] = (uint32_t)p;
+  return 1;
+}
+
+static uint64_t collect_dirty_ring(ib_worker *w) {
+  struct vm *vm = &w->vm;
+  uint64_t fresh = 0, n = dt_harvest(vm);
+  for (uint64_t i = 0; i < n; i++) {
+    uint64_t p = vm->dt.pages[i];
+    vm->host_dirty[p / 64] &= ~(1ULL << (p % 64));
+    fresh += (uint64_t)ring_set_add(w, p);
+  }
+  vm->dt.n = 0;
+  vm->dt_set_pages = w->since_count;
+  if (w->since_count > w->since_peak) w->since_peak = w->since_count;
+  w->last_new_dirty = fresh;
+  return fresh;
+}
+
+static int cmp_page(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void drop_range(struct vm *vm, uint64_t first, uint64_t n, int repopulate);
+
+/* dirty-ring mode full reset: drop the listed set in coalesced ranges, then re-arm (every page
+ * harvested since the last re-arm is write-protected again: the set, plus nothing else) */
+static int64_t drop_private_set_ring(ib_worker *w, int repopulate) {
+  struct vm *vm = &w->vm;
+  uint64_t n = w->since_count;
+  if (vm->dt.overflow) { /* a page may be missing from the lists: drop everything private */
+    madvise(vm->mem, vm->mem_size, MADV_DONTNEED);
+    memset(w->since_reset, 0, vm->bitmap_words * 8);
+    vm->dt.overflow = 0;
+  } else {
+    qsort(w->since_pages, n, sizeof(*w->since_pages), cmp_page);
+    uint64_t run_start = 0, run_len = 0;
+    for (uint64_t i = 0; i < n; i++) {
+      uint64_t p = w->since_pages[i];
+      w->since_reset[p / 64] &= ~(1ULL << (p % 64));
+      if (run_len && run_start + run_len == p) { run_len++; continue; }
+      if (run_len) drop_range(vm, run_start, run_len, repopulate);
+      run_start = p;
+      run_len = 1;
+    }
+    if (run_len) drop_range(vm, run_start, run_len, repopulate);
+  }
+  dt_harvest(vm); /* entries still in the ring are pages of this request: re-armed below too */
+  vm->dt.n = 0;
+  if (dirty_ring_rearm(vm->vm_fd) < 0) return -1;
+  w->since_count = 0;
+  vm->dt_set_pages = 0;
+  return (int64_t)n;
+}
+
 static uint64_t collect_dirty(ib_worker *w) {
   struct vm *vm = &w->vm;
+  if (vm->dt.ring.gfns) return collect_dirty_ring(w);
   uint64_t unused;
   vm_count_dirty(vm, w->scratch, &unused);
   uint64_t fresh = 0, total = 0;
@@ -225,11 +304,20 @@ static uint64_t collect_dirty(ib_worker *w) {
 
 /* full reset of the memory: drops the private set (coalesced into ranges) so those pages read the
  * master's memfd again, then clears their KVM dirty bits, which write-protects them again. Clean
- * pages are the master's already and keep their KVM mappings. Returns pages dropped, -1 if the
- * dirty bits could not be cleared (then the set is kept, so a later `pages` reset still covers
- * every page KVM lets the guest write without logging). */
-static int64_t drop_private_set(ib_worker *w) {
+ * pages are the master's already and keep their KVM mappings. With `repopulate`, each dropped range
+ * is faulted back in at once as fresh private copies of the master's pages (MADV_POPULATE_WRITE):
+ * the next request then takes one KVM fault per page instead of a host COW fault plus, for a page
+ * read before it is written, a second KVM fault (measured in DESIGN.md, "full reset"). Returns
+ * pages dropped, -1 if the dirty bits could not be cleared (then the set is kept, so a later
+ * `pages` reset still covers every page KVM lets the guest write without logging). */
+static void drop_range(struct vm *vm, uint64_t first, uint64_t n, int repopulate) {
+  madvise(vm->mem + first * GPAGE, n * GPAGE, MADV_DONTNEED);
+  if (repopulate) madvise(vm->mem + first * GPAGE, n * GPAGE, MADV_POPULATE_WRITE); /* failure: faults later, same content */
+}
+
+static int64_t drop_private_set(ib_worker *w, int repopulate) {
   struct vm *vm = &w->vm;
+  if (vm->dt.ring.gfns) return drop_private_set_ring(w, repopulate);
   uint64_t lo = vm->bitmap_words, hi = 0, dropped = 0;
   uint64_t run_start = 0, run_len = 0;
   for (uint64_t i = 0; i < vm->bitmap_words; i++) {
@@ -242,32 +330,12 @@ static int64_t drop_private_set(ib_worker *w) {
       bits &= bits - 1;
       dropped++;
       if (run_len && run_start + run_len == p) { run_len++; continue; }
-      if (run_len) madvise(vm->mem + run_start * GPAGE, run_len * GPAGE, MADV_DONTNEED);
+      if (run_len) drop_range(vm, run_start, run_len, repopulate);
       run_start = p;
       run_len = 1;
     }
   }
-  if (run_len) madvise(vm->mem + run_start * GPAGE, run_len * GPAGE, MADV_DONTNEED);
-  { /* EXPERIMENT */
-    static int var = -1;
-    if (var < 0) { FILE *f = fopen("/tmp/perf/fullvar", "r"); var = 0; if (f) { if (fscanf(f, "%d", &var) != 1) var = 0; fclose(f); } }
-    if (var == 4 && lo < hi) madvise(vm->mem + lo * 64 * GPAGE, (hi - lo) * 64 * GPAGE, MADV_DONTNEED);
-    if (var == 1 || var == 3) { /* populate back */
-      uint64_t rs = 0, rl = 0;
-      for (uint64_t i = 0; i < vm->bitmap_words; i++) {
-        uint64_t bits = w->since_reset[i];
-        while (bits) {
-          uint64_t p = i * 64 + __builtin_ctzll(bits);
-          bits &= bits - 1;
-          if (rl && rs + rl == p) { rl++; continue; }
-          if (rl) madvise(vm->mem + rs * GPAGE, rl * GPAGE, 23 /* MADV_POPULATE_WRITE */);
-          rs = p; rl = 1;
-        }
-      }
-      if (rl) madvise(vm->mem + rs * GPAGE, rl * GPAGE, 23);
-    }
-    if (var == 2 || var == 3) { w->since_count = w->since_count; return (int64_t)dropped; } /* keep set armed */
-  }
+  if (run_len) drop_range(vm, run_start, run_len, repopulate);
   if (lo < hi) {
     uint64_t first = lo * 64, count = (hi - lo) * 64;
     if (first + count > vm->npages) count = vm->npages - first;
@@ -338,8 +406,20 @@ int worker_reset(ib_worker *w, int mode) {
   uint64_t t0 = now_ns();
   if (w->tainted) mode = IB_MODE_FULL;
   if (mode == IB_MODE_PERSIST) { vm->ctr.resets_persist++; return IB_MODE_PERSIST; }
+  /* a full reset asked for as such (or forced by a fault/limit) re-populates a bounded set; hybrid's
+   * threshold path exists to give a large working set back, so it only drops */
+  int repopulate = mode == IB_MODE_FULL && w->since_count <= FULL_REPOPULATE_MAX_PAGES;
   if (mode == IB_MODE_HYBRID) mode = w->since_count * GPAGE > w->hybrid_threshold ? IB_MODE_FULL : IB_MODE_PAGES;
-  if (mode == IB_MODE_PAGES) {
+  if (mode == IB_MODE_PAGES && vm->dt.overflow) mode = IB_MODE_FULL; /* the lists are incomplete */
+  if (mode == IB_MODE_PAGES && vm->dt.ring.gfns) {
+    for (uint64_t i = 0; i < w->since_count; i++) {
+      uint64_t p = w->since_pages[i];
+      memcpy(vm->mem + p * GPAGE, m->vm.mem + p * GPAGE, GPAGE);
+    }
+    w->restored_pages_sum += w->since_count;
+    w->restore_resets++;
+    vm->ctr.resets_pages++;
+  } else if (mode == IB_MODE_PAGES) {
     /* the whole private set: its pages stay writable without logging, so any of them may have
      * been written by this request */
     for (uint64_t i = 0; i < vm->bitmap_words; i++) {
@@ -354,7 +434,7 @@ int worker_reset(ib_worker *w, int mode) {
     w->restore_resets++;
     vm->ctr.resets_pages++;
   } else {
-    int64_t dropped = drop_private_set(w);
+    int64_t dropped = drop_private_set(w, repopulate);
     if (dropped < 0) {
       /* cannot re-arm tracking: fall back to restoring the set (still complete, see above) */
       ib_set_error("reset: KVM_CLEAR_DIRTY_LOG: %s", strerror(errno));
@@ -386,7 +466,13 @@ int worker_reset(ib_worker *w, int mode) {
   if (vm->proc.generation != m->frozen_proc.generation) vm->proc = m->frozen_proc;
   sys_hooks_reset(vm, mode == IB_MODE_FULL);
   apply_worker_fixups(w);
-  memset(vm->host_dirty, 0, vm->bitmap_words * 8);
+  if (vm->dt.ring.gfns && !vm->dt.overflow) { /* the host's writes of the reset are the baseline */
+    for (uint64_t i = 0; i < vm->dt.n; i++) vm->host_dirty[vm->dt.pages[i] / 64] = 0;
+    vm->dt.n = 0;
+  } else {
+    memset(vm->host_dirty, 0, vm->bitmap_words * 8);
+    vm->dt.n = 0;
+  }
   vm->resume = NULL;
   w->tainted = 0;
   load_resume_regs(w);
@@ -404,6 +490,7 @@ void worker_destroy(ib_worker *w) {
   vm_free(&w->vm);
   free(w->since_reset);
   free(w->scratch);
+  free(w->since_pages);
   free(w->json);
   free(w);
 }

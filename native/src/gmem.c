@@ -1,4 +1,5 @@
 #include "gmem.h"
+#include "dirty_track.h"
 #include <errno.h>
 #include <string.h>
 
@@ -9,8 +10,11 @@ int gm_valid(const struct vm *vm, uint64_t gva, uint64_t len) {
 
 void gm_mark_dirty(struct vm *vm, uint64_t gpa, uint64_t len) {
   if (!vm->host_dirty || len == 0) return;
-  for (uint64_t p = gpa / GPAGE, last = (gpa + len - 1) / GPAGE; p <= last && p < vm->npages; p++)
-    vm->host_dirty[p / 64] |= 1ULL << (p % 64);
+  for (uint64_t p = gpa / GPAGE, last = (gpa + len - 1) / GPAGE; p <= last && p < vm->npages; p++) {
+    uint64_t bit = 1ULL << (p % 64);
+    if (vm->dt.ring.gfns && !(vm->host_dirty[p / 64] & bit)) dt_note(vm, p); /* ring mode: listed too */
+    vm->host_dirty[p / 64] |= bit;
+  }
 }
 
 const void *gm_read_ptr(const struct vm *vm, uint64_t gva, uint64_t len) {

@@ -1,5 +1,6 @@
 /* KVM plumbing: VM and vCPU creation, CPUID/MSRs/XCR0, the long-mode ring-3 CPU state, the
  * low guest memory (page tables, GDT/TSS/IDT, stub pages) and the SYSCALL exit-path probe. */
+#include "dirty_track.h"
 #include "engine.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -103,7 +104,10 @@ int vm_create_kvm(struct vm *vm) {
   if (vm->vm_fd < 0) { ib_set_error("KVM_CREATE_VM: %s", strerror(errno)); return -1; }
   ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL); /* needed by VMX for real mode; harmless elsewhere */
   uint32_t flags = 0;
-  if (vm->is_worker) {
+  if (vm->is_worker && dt_wanted(vm)) {
+    if (dt_enable(vm) < 0) return -1; /* the ring must exist before the vCPU */
+    flags = KVM_MEM_LOG_DIRTY_PAGES;
+  } else if (vm->is_worker) {
     struct kvm_enable_cap cap = {.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2};
     cap.args[0] = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
     if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
@@ -125,6 +129,7 @@ int vm_create_kvm(struct vm *vm) {
   vm->run_size = sz;
   vm->run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
   if (vm->run == MAP_FAILED) { vm->run = NULL; ib_set_error("mmap kvm_run: %s", strerror(errno)); return -1; }
+  if (vm->dt.wanted && dt_map(vm) < 0) return -1;
   if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, g_cpuid) < 0) { ib_set_error("KVM_SET_CPUID2: %s", strerror(errno)); return -1; }
   struct kvm_xcrs xcrs = {.nr_xcrs = 1};
   xcrs.xcrs[0].xcr = 0;

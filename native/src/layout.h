@@ -76,6 +76,16 @@
 #define SC_SHUT_WR 0x48   /* scratch: the guest did shutdown(conn, SHUT_WR); applied by the host at the next exit */
 #define SC_NET_SAVE 0x50  /* scratch: 4 register save slots of the net fast paths */
 #define S_NETPATH 0xa00   /* stub: shared (ring-independent) net fast paths, after the vectors */
+/* accept at resume: the host installs the handed-over connection (at the lowest free fd, as the
+ * guest's accept would) when it resumes the worker; the stub returns it to an accept/accept4 on
+ * D_ACC_LFD1 - 1 with exactly D_ACC_FLAGS, writing D_PEER. SC_PREACC: 1 = installed, not taken
+ * (the other fast paths exit), 2 = taken by the stub; the host settles it at the next exit. */
+#define D_ACC_LFD1 0x160
+#define D_ACC_FLAGS 0x168
+#define D_ACC_GFD 0x170
+#define D_PEER_LEN 0x178
+#define D_PEER 0x180      /* 32 bytes */
+#define SC_PREACC 0x70
 
 /* stub entry points: offsets from L_STUB (checked by a static assert in kvm.c) */
 #define S_ENTRY_R3 0x000

@@ -37,6 +37,7 @@ struct net_stats {
   uint64_t parks, warmups;
   uint64_t guest_send_drains, ended_at_close;
   uint64_t guest_recv_bytes, guest_shutdowns; /* answered by the stub (recvfrom bytes, shutdown(SHUT_WR) calls) */
+  uint64_t guest_accepts, preaccepts_undone;   /* accepts the stub answered; installs taken back */
 };
 
 /* host fd of the guest's listening socket (master after boot; workers share it), -1 if none */
@@ -91,6 +92,10 @@ struct net_vm {
   uint64_t sent;                 /* bytes of this connection that reached the client */
   size_t pre_len, pre_off;
   size_t pre_pub;                /* prefetched bytes published to the stub (D_PRE_LEN), 0 = recv fast path off */
+  /* accept at resume (layout.h D_ACC_LFD1): how the guest last accepted, and the connection
+   * installed ahead of its accept (guest fd, host fd = a dup of pending_fd), -1 = none */
+  int acc_known, acc_lgfd, acc_flags;
+  int preacc_gfd, preacc_hfd;
   size_t out_len;
   /* where the master froze, for resuming workers there */
   uint64_t frozen_nr, frozen_args[6];
@@ -137,7 +142,9 @@ static inline int net_guest_pending(const struct vm *vm) {
   memcpy(&s, vm->mem + L_SCRATCH + SC_SEND_LEN, 8);
   memcpy(&w, vm->mem + L_SCRATCH + SC_SHUT_WR, 8);
   memcpy(&r, vm->mem + L_DATA + D_RECV_FD1, 8);
-  return (s | w | r) != 0;
+  uint64_t a;
+  memcpy(&a, vm->mem + L_DATA + D_ACC_LFD1, 8);
+  return (s | w | r | a) != 0;
 }
 static inline int net_guest_published(const struct vm *vm) {
   uint64_t a, b, c;

@@ -1,6 +1,7 @@
 /* The vCPU loop: KVM_RUN, exit handling, syscall dispatch through synced registers, and the
  * wall-clock / dirty-memory limits (a POSIX timer signals the vCPU thread; the handler sets
  * kvm_run->immediate_exit so a signal landing outside KVM_RUN is not lost). */
+#include "dirty_track.h"
 #include "engine.h"
 #include "syscall.h"
 #include "net.h"
@@ -80,6 +81,10 @@ static void disarm_timer(struct vm *vm) {
 
 /* KVM's dirty log (not cleared) OR the host's writes: bitmap into out (may be NULL), count */
 void vm_count_dirty(struct vm *vm, uint64_t *out, uint64_t *pages) {
+  if (vm->dt.ring.gfns) { /* ring: the private set + what was listed since (an upper bound) */
+    *pages = vm->dt_set_pages + dt_harvest(vm);
+    return;
+  }
   uint64_t n = 0;
   uint64_t tmp_small[64];
   uint64_t *bm = out ? out : (vm->bitmap_words <= 64 ? tmp_small : NULL);
@@ -197,6 +202,9 @@ int vm_run(struct vm *vm, uint64_t time_limit_us) {
       break;
     case KVM_EXIT_INTR:
       vm->ctr.exits[EXK_INTR]++;
+      break;
+    case KVM_EXIT_DIRTY_RING_FULL: /* collect and re-arm; the run goes on */
+      dt_ring_full(vm);
       break;
     case KVM_EXIT_SHUTDOWN:
       vm->ctr.exits[EXK_SHUTDOWN]++;

@@ -31,6 +31,12 @@ ib_stub_start:
   je net_getsockname
   cmp $48, %rax               /* shutdown */
   je net_shutdown
+  cmp $288, %rax              /* accept4 */
+  je net_accept4
+  cmp $43, %rax               /* accept */
+  je net_accept
+  cmp $10, %rax               /* mprotect */
+  je 40f
 5:
   out %al, $PORT_SYSCALL      /* the host handles the call and sets rax (and rflags = r11) */
 6:
@@ -97,6 +103,14 @@ ib_stub_start:
   jmp 6b
 31: /* gettid: the running guest thread (src/threads.c keeps it current) */
   mov DATA(D_TID), %eax
+  jmp 6b
+
+40: /* mprotect(addr, len, prot): NOT ENFORCED (all user memory is mapped RWX with 2 MiB pages), so
+     * the host would only check the alignment and return 0; answered here without an exit. Not
+     * counted in the host's syscall counters (only calls that exit are). Unaligned: the host's EINVAL. */
+  test $0xfff, %edi
+  jnz 5b
+  xor %eax, %eax
   jmp 6b
 
 .endm
@@ -196,6 +210,8 @@ net_sendto:
   jnz 49f
   cmpq $0, SCR(SC_SHUT_WR)    /* shut down for writing: the host answers (EPIPE) */
   jne 49f
+  cmpq $1, SCR(SC_PREACC)     /* connection installed but not accepted yet */
+  je 49f
   mov DATA(D_CONN_FD1), %rax
   test %rax, %rax
   jz 49f
@@ -240,6 +256,8 @@ net_sendto:
 net_recvfrom:
   test %r8, %r8
   jnz 59f
+  cmpq $1, SCR(SC_PREACC)
+  je 59f
   test $~0x40, %r10
   jnz 59f
   mov DATA(D_RECV_FD1), %rax
@@ -290,6 +308,8 @@ net_recvfrom:
 /* getsockname(conn, addr, addrlen): the cached local address, truncated to *addrlen, and the
  * real length written back, as the kernel does */
 net_getsockname:
+  cmpq $1, SCR(SC_PREACC)
+  je 69f
   mov DATA(D_NAME_FD1), %rax
   test %rax, %rax
   jz 69f
@@ -341,6 +361,8 @@ net_getsockname:
 net_shutdown:
   cmp $1, %esi
   jne 79f
+  cmpq $1, SCR(SC_PREACC)
+  je 79f
   mov DATA(D_CONN_FD1), %rax
   test %rax, %rax
   jz 79f
@@ -352,6 +374,80 @@ net_shutdown:
   jmp net_ret
 79:
   mov $48, %eax
+  jmp net_exit
+
+/* accept4(listener, addr, lenp, flags) / accept(listener, addr, lenp) of the connection the host
+ * installed when it resumed the worker (D_ACC_GFD): only with exactly the flags it was installed
+ * with; the peer address is written as the host would (both pointers non-NULL, truncated to
+ * *lenp, real length back). Anything else exits, and the host uninstalls it before that call. */
+net_accept4:
+  mov DATA(D_ACC_FLAGS), %rax
+  cmp %eax, %r10d
+  jne 88f
+  movq $288, SCR(SC_NET_SAVE + 24)
+  jmp 80f
+net_accept:
+  cmpq $0, DATA(D_ACC_FLAGS)
+  jne 89f
+  movq $43, SCR(SC_NET_SAVE + 24)
+80:
+  cmpq $1, SCR(SC_PREACC)
+  jne 87f
+  mov DATA(D_ACC_LFD1), %rax
+  test %rax, %rax
+  jz 87f
+  dec %rax
+  cmp %rax, %rdi
+  jne 87f
+  test %rsi, %rsi
+  jz 85f
+  test %rdx, %rdx
+  jz 85f
+  cmp $L_USER, %rdx
+  jb 87f
+  cmp $L_USER, %rsi
+  jb 87f
+  mov DATA(D_MEM_END), %rax
+  sub $4, %rax
+  cmp %rax, %rdx
+  ja 87f
+  mov %rcx, SCR(SC_NET_SAVE)
+  movl (%rdx), %ecx
+  test %ecx, %ecx
+  js 86f
+  mov DATA(D_PEER_LEN), %rax
+  cmp %rax, %rcx
+  jbe 81f
+  mov %rax, %rcx
+81:
+  mov DATA(D_MEM_END), %rax
+  sub %rcx, %rax
+  cmp %rax, %rsi
+  ja 86f
+  mov %rdi, SCR(SC_NET_SAVE + 8)
+  mov %rsi, SCR(SC_NET_SAVE + 16)
+  mov %rsi, %rdi
+  mov $(L_DATA + D_PEER), %esi
+  rep movsb
+  mov DATA(D_PEER_LEN), %eax
+  mov %eax, (%rdx)
+  mov SCR(SC_NET_SAVE + 16), %rsi
+  mov SCR(SC_NET_SAVE + 8), %rdi
+  mov SCR(SC_NET_SAVE), %rcx
+85:
+  movq $2, SCR(SC_PREACC)
+  mov DATA(D_ACC_GFD), %rax
+  jmp net_ret
+86:
+  mov SCR(SC_NET_SAVE), %rcx
+87:
+  mov SCR(SC_NET_SAVE + 24), %rax
+  jmp net_exit
+88:
+  mov $288, %eax
+  jmp net_exit
+89:
+  mov $43, %eax
   jmp net_exit
 
   .balign 16

@@ -81,6 +81,7 @@ static struct net_vm *nv_new(void) {
   struct net_vm *nv = calloc(1, sizeof(*nv));
   if (!nv) return NULL;
   nv->listen_fd = nv->pending_fd = nv->conn_fd = -1;
+  nv->preacc_gfd = nv->preacc_hfd = -1;
   for (int i = 0; i < NET_EPI_MAX; i++) nv->ep.e[i].ep_ofd = -1;
   nv->ep_base = nv->ep;
   return nv;
@@ -99,6 +100,9 @@ static void on_fork(struct vm *child, struct vm *master) {
   nv->ep = m->ep;
   nv->ep_base = m->ep;
   nv->frozen_nr = m->frozen_nr;
+  nv->acc_known = m->acc_known; /* how the guest accepted during warm-up: lets the first request pre-accept */
+  nv->acc_lgfd = m->acc_lgfd;
+  nv->acc_flags = m->acc_flags;
   memcpy(nv->frozen_args, m->frozen_args, sizeof(nv->frozen_args));
   child->ext[g_slot] = nv;
 }
@@ -108,6 +112,7 @@ static void drop_conn(struct net_vm *nv) {
   if (nv->pending_fd >= 0) close(nv->pending_fd);
   nv->pending_fd = nv->conn_fd = -1;
   nv->pre_len = nv->pre_off = nv->out_len = nv->pre_pub = 0;
+  nv->preacc_gfd = nv->preacc_hfd = -1; /* the fd table's rollback closes the installed dup */
   nv->conn_done = nv->conn_err = 0;
   nv->sent = 0;
 }
@@ -418,14 +423,24 @@ void net_give_conn(struct vm *vm, int conn_fd, const struct sockaddr *peer, sock
   set_pending(nv, conn_fd, peer, peer_len, wait_ms);
 }
 
+static void preaccept(struct vm *vm, struct net_vm *nv);
+
+/* after the resumed wait reported the listener ready: the guest's next call is usually its accept */
+static void after_resumed_wait(struct vm *vm, struct net_vm *nv, uint64_t nr, long r) {
+  if (r > 0 && nr != 43 && nr != 288) preaccept(vm, nv); /* (vm->stop still holds the last run's reason here) */
+}
+
 static long resume_parked(struct vm *vm) {
   struct net_vm *nv = net_state(vm);
-  return net_redo(vm, nv->parked_nr, vm->blocked_args);
+  long r = net_redo(vm, nv->parked_nr, vm->blocked_args);
+  after_resumed_wait(vm, nv, nv->parked_nr, r);
+  return r;
 }
 
 static long resume_frozen(struct vm *vm) {
   struct net_vm *nv = net_state(vm);
   long r = net_redo(vm, nv->frozen_nr, nv->frozen_args);
+  after_resumed_wait(vm, nv, nv->frozen_nr, r);
   /* the worker re-enters through the stub's resume trampoline, which loads rax from here */
   memcpy(vm->mem + L_DATA + D_RESUME_RAX, &r, 8);
   gm_mark_dirty(vm, L_DATA + D_RESUME_RAX, 8);
@@ -466,13 +481,28 @@ int net_end_request(struct vm *vm, int failed, const char *status_line) {
 
 /* ---- warm-up client (master) ---- */
 
-static void *warm_client(void *arg) {
-  (void)arg;
+static int addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+
+/* Connects the warm-up client from the calling thread, so the master knows its address before it
+ * accepts: other clients (a harness polling for readiness) may connect during warm-up, and a
+ * warm-up request must not be answered with theirs, nor theirs be frozen into the master. */
+static int warm_connect(struct sockaddr_storage *local, socklen_t *local_len) {
   int fd = socket(g_pol.listen.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return NULL;
+  if (fd < 0) return -1;
   struct timeval tv = {.tv_sec = 30};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  if (connect(fd, (const struct sockaddr *)&g_pol.listen, g_pol.listen_len) == 0) {
+  *local_len = sizeof(*local);
+  if (connect(fd, (const struct sockaddr *)&g_pol.listen, g_pol.listen_len) < 0 ||
+      getsockname(fd, (struct sockaddr *)local, local_len) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static void *warm_client(void *arg) {
+  int fd = (int)(intptr_t)arg;
+  {
     char req[512];
     int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: warmup\r\nUser-Agent: isobench-warmup\r\n\r\n",
                      g_pol.warmup_path[0] ? g_pol.warmup_path : "/");
@@ -492,15 +522,24 @@ int net_park(struct vm *vm, uint64_t nr, const uint64_t a[6]) {
     join_warm(nv);
     if (nv->warm_left > 0 && nv->listen_fd >= 0) {
       pthread_t t;
-      if (pthread_create(&t, NULL, warm_client, NULL) == 0) {
+      struct sockaddr_storage local;
+      socklen_t ll;
+      int cfd = warm_connect(&local, &ll);
+      if (cfd >= 0 && pthread_create(&t, NULL, warm_client, (void *)(intptr_t)cfd) != 0) { close(cfd); cfd = -1; }
+      if (cfd >= 0) {
         nv->warm_thread = (unsigned long)t;
         nv->warm_thread_live = 1;
         nv->warm_left--;
-        if (net_host_wait(vm, &nv->listen_fd, 1, POLLIN, -1) < 0) return 0;
-        struct sockaddr_storage peer;
-        socklen_t pl = sizeof(peer);
-        int c = accept4(nv->listen_fd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (c >= 0) {
+        for (;;) {
+          if (net_host_wait(vm, &nv->listen_fd, 1, POLLIN, -1) < 0) return 0;
+          struct sockaddr_storage peer;
+          socklen_t pl = sizeof(peer);
+          int c = accept4(nv->listen_fd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          if (c < 0) {
+            if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED) continue;
+            break;
+          }
+          if (!addr_equal(&peer, &local)) { close(c); continue; } /* not ours: refused during warm-up */
           set_pending(nv, c, (struct sockaddr *)&peer, pl, 1000);
           nv->st.warmups++;
           return 1;
@@ -635,6 +674,25 @@ static long sys_listen(struct vm *vm, const uint64_t a[6]) {
   return 0;
 }
 
+static int install_conn(struct vm *vm, const struct fd_ofd *listener, int hfd, int flags) {
+  int gfd = fdt_install(vm, hfd, FDK_SOCKET, O_RDWR | ((flags & G_SOCK_NONBLOCK) ? G_O_NONBLOCK : 0),
+                        (flags & G_SOCK_CLOEXEC) != 0, 0);
+  if (gfd >= 0) fdt_lookup(vm, gfd)->data = SF_CONN | ((listener->data & SF_INET6) ? SF_INET6 : 0);
+  return gfd;
+}
+
+/* the guest took this run's connection (host fd hfd, already in its fd table) */
+static void take_conn(struct vm *vm, struct net_vm *nv, int hfd) {
+  nv->conn_fd = hfd;
+  nv->conn_done = nv->conn_err = 0;
+  nv->sent = 0;
+  nv->out_len = 0;
+  nv->peer = nv->pending_peer;
+  nv->peer_len = nv->pending_peer_len;
+  nv->st.accepts++;
+  vm->req.in_delivered = 1;
+}
+
 long net_accept_call(struct vm *vm, const uint64_t a[6], int flags) {
   struct net_vm *nv = net_state(vm);
   long err;
@@ -648,26 +706,73 @@ long net_accept_call(struct vm *vm, const uint64_t a[6], int flags) {
     if (net_park(vm, 288, args) == 0) return -EINTR; /* stopped: the value is not used */
     if (nv->pending_fd < 0) return -EAGAIN;
   }
-  int listen_family = (o->data & SF_INET6) ? AF_INET6 : AF_INET;
   int hfd = nv->pending_fd;
   nv->pending_fd = -1;
-  int gfd = fdt_install(vm, hfd, FDK_SOCKET, O_RDWR | ((flags & G_SOCK_NONBLOCK) ? G_O_NONBLOCK : 0),
-                        (flags & G_SOCK_CLOEXEC) != 0, 0);
+  int gfd = install_conn(vm, o, hfd, flags);
   if (gfd < 0) { nv->pre_len = nv->pre_off = 0; return gfd; }
-  fdt_lookup(vm, gfd)->data = SF_CONN | (listen_family == AF_INET6 ? SF_INET6 : 0);
-  nv->conn_fd = hfd;
-  nv->conn_done = nv->conn_err = 0;
-  nv->sent = 0;
-  nv->out_len = 0;
-  nv->peer = nv->pending_peer;
-  nv->peer_len = nv->pending_peer_len;
-  nv->st.accepts++;
-  vm->req.in_delivered = 1; /* the guest took this run's connection */
+  take_conn(vm, nv, hfd);
+  nv->acc_known = 1;
+  nv->acc_lgfd = (int)a[0];
+  nv->acc_flags = flags;
+  low_put(vm, L_SCRATCH + SC_PREACC, 0);
   publish_conn_gfd(vm, gfd);
   publish_recv(vm, nv, gfd);
   publish_name(vm, nv, gfd);
   long r = write_sockaddr(vm, a[1], a[2], &nv->peer, nv->peer_len);
   return r ? r : gfd;
+}
+
+/* ---- accept at resume ---- */
+
+/* Installs the handed-over connection ahead of the guest's accept, at the fd number that accept
+ * would give (nothing can change the fd table before the guest's next exit), when the guest has
+ * accepted on this listener before and so its flags are known. The stub answers the accept; at the
+ * next exit net_guest_sync keeps it (taken) or uninstalls it (any other call came first). */
+static void preaccept(struct vm *vm, struct net_vm *nv) {
+  if (!vm->is_worker || !nv->acc_known || nv->pending_fd < 0 || nv->preacc_gfd >= 0) return;
+  struct fd_ofd *l = fdt_lookup(vm, nv->acc_lgfd);
+  if (!l || l->kind != FDK_LISTEN || l->host_fd != nv->listen_fd) return;
+  int dupfd = fcntl(nv->pending_fd, F_DUPFD_CLOEXEC, 0);
+  if (dupfd < 0) return;
+  int gfd = install_conn(vm, l, dupfd, nv->acc_flags);
+  if (gfd < 0) return; /* the table closed dupfd */
+  nv->preacc_gfd = gfd;
+  nv->preacc_hfd = dupfd;
+  socklen_t pl = nv->pending_peer_len <= 32 ? nv->pending_peer_len : 0;
+  memcpy(vm->mem + L_DATA + D_PEER, &nv->pending_peer, pl);
+  gm_mark_dirty(vm, L_DATA + D_PEER, 32);
+  low_put(vm, L_DATA + D_PEER_LEN, pl);
+  low_put(vm, L_DATA + D_ACC_FLAGS, (uint64_t)(uint32_t)nv->acc_flags);
+  low_put(vm, L_DATA + D_ACC_GFD, (uint64_t)gfd);
+  low_put(vm, L_SCRATCH + SC_PREACC, 1);
+  low_put(vm, L_DATA + D_ACC_LFD1, (uint64_t)nv->acc_lgfd + 1);
+  /* the other fast paths wait for SC_PREACC == 2 (see stub.S) */
+  nv->peer = nv->pending_peer;
+  nv->peer_len = nv->pending_peer_len;
+  publish_conn_gfd(vm, gfd);
+  publish_recv(vm, nv, gfd);
+  publish_name(vm, nv, gfd);
+}
+
+/* settles an install made by preaccept; runs before any host call and when the run stops */
+static void settle_preaccept(struct vm *vm, struct net_vm *nv) {
+  if (nv->preacc_gfd < 0) return;
+  uint64_t v = low_get(vm, L_SCRATCH + SC_PREACC);
+  low_put(vm, L_SCRATCH + SC_PREACC, 0);
+  low_put(vm, L_DATA + D_ACC_LFD1, 0);
+  int gfd = nv->preacc_gfd, hfd = nv->preacc_hfd;
+  nv->preacc_gfd = nv->preacc_hfd = -1;
+  struct fd_ofd *o = fdt_lookup(vm, gfd);
+  if (v == 2 && o && o->host_fd == hfd) { /* the guest's accept took it */
+    close(nv->pending_fd);
+    nv->pending_fd = -1;
+    take_conn(vm, nv, hfd);
+    nv->st.guest_accepts++;
+    return;
+  }
+  unpublish_all(vm, nv); /* not taken: as if never installed; pending_fd still holds the connection */
+  if (o && o->host_fd == hfd) fdt_close(vm, gfd);
+  nv->st.preaccepts_undone++;
 }
 
 static long sys_accept(struct vm *vm, const uint64_t a[6]) { return net_accept_call(vm, a, 0); }
@@ -767,8 +872,9 @@ static void conn_shutdown(struct vm *vm, struct net_vm *nv, struct fd_ofd *o, in
 }
 
 void net_guest_sync(struct vm *vm) {
-  net_drain_guest_sends(vm);
   struct net_vm *nv = net_state(vm);
+  if (nv) settle_preaccept(vm, nv);
+  net_drain_guest_sends(vm);
   if (!nv) return;
   if (nv->pre_pub && nv->pre_off <= nv->pre_pub) {
     uint64_t off = low_get(vm, L_SCRATCH + SC_PRE_OFF);
