@@ -92,9 +92,11 @@ function countersTable(s: ScenarioReport): string {
   const rows = s.measured.filter((t) => t.engineCounters);
   if (rows.length === 0) return '';
   return `<h3>Engine counters</h3>${table(
-    ['target', 'mode', 'requests', 'page resets', 'full resets', 'reset p50', 'reset p99', 'dirty pages / req (mean, max)', 'exits / req', 'worker RSS'],
+    ['target', 'mode', 'requests', 'page resets', 'full resets', 'reset p50', 'reset p99', 'new dirty pages / req (mean, max)', 'private pages / worker', 'exits / req', 'worker RSS'],
     rows.map((t) => {
       const c = t.engineCounters!;
+      // the engine server's page accounting: pages a worker holds privately (what a pages reset copies back)
+      const pages = c.pages as { privatePerWorker?: number } | undefined;
       return [
         `<b>${escapeHtml(t.target)}</b>`,
         escapeHtml(c.mode ?? ''),
@@ -104,6 +106,7 @@ function countersTable(s: ScenarioReport): string {
         formatUs(c.resetUs?.p50),
         formatUs(c.resetUs?.p99),
         c.dirtyPagesPerRequest ? `${formatCount(c.dirtyPagesPerRequest.mean)}, ${formatCount(c.dirtyPagesPerRequest.max)}` : '—',
+        formatCount(pages?.privatePerWorker),
         formatCount(c.exitsPerRequest?.mean),
         formatBytes(c.workerRssBytes),
       ];
