@@ -12,15 +12,23 @@ int dt_wanted(const struct vm *vm) {
   return avail;
 }
 
+/* DT_ENTRIES, or ISOBENCH_DIRTY_RING_ENTRIES (a power of two from 1024: tests fill the ring) */
+static uint32_t dt_entries(void) {
+  const char *e = getenv("ISOBENCH_DIRTY_RING_ENTRIES");
+  unsigned long n = e ? strtoul(e, NULL, 10) : 0;
+  return n >= 1024 && n <= DT_ENTRIES && !(n & (n - 1)) ? (uint32_t)n : DT_ENTRIES;
+}
+
 int dt_enable(struct vm *vm) {
-  int e = dirty_ring_enable(vm->vm_fd, DT_ENTRIES);
-  if (e < 0) { ib_set_error("KVM dirty ring (%u entries): %s", DT_ENTRIES, strerror(-e)); return -1; }
+  uint32_t n = dt_entries();
+  int e = dirty_ring_enable(vm->vm_fd, n);
+  if (e < 0) { ib_set_error("KVM dirty ring (%u entries): %s", n, strerror(-e)); return -1; }
   vm->dt.wanted = 1;
   return 0;
 }
 
 int dt_map(struct vm *vm) {
-  int e = dirty_ring_map(&vm->dt.ring, vm->vcpu_fd, DT_ENTRIES);
+  int e = dirty_ring_map(&vm->dt.ring, vm->vcpu_fd, dt_entries());
   if (e < 0) { ib_set_error("mapping the KVM dirty ring: %s", strerror(-e)); return -1; }
   return 0;
 }

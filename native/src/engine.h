@@ -82,6 +82,12 @@ struct vm {
     uint64_t ring_full;      /* KVM_EXIT_DIRTY_RING_FULL exits */
   } dt;
   uint64_t dt_set_pages;     /* ring mode: the worker's private set size (for the memory cap) */
+  /* guest CLOCK_MONOTONIC (and RAW/COARSE/BOOTTIME) = host CLOCK_MONOTONIC + this. A worker that
+   * starts from the frozen state (after its fork, after every reset but persist) sees the clock
+   * go on from the freeze instant, so timers pending in the frozen state do not expire between
+   * requests (fork.c, rebase_clock). Host-side deadlines of guest waits are kept in guest time. */
+  int64_t mono_offset_ns;
+  int at_frozen_state;       /* worker: memory and registers are the frozen master's (rebase next run) */
 
   struct guest_proc proc;
   struct capture out[3]; /* index 1 = stdout, 2 = stderr */
@@ -125,6 +131,8 @@ void fill_clock_page(uint8_t *data_page);   /* TSC calibration for the stub's cl
 /* run.c: the vCPU loop */
 int vm_run(struct vm *vm, uint64_t time_limit_us); /* runs until a stop; returns enum stop_reason */
 uint64_t now_ns(void);
+/* the guest's CLOCK_MONOTONIC now, in ns (see mono_offset_ns) */
+static inline uint64_t vm_mono_ns(const struct vm *vm) { return now_ns() + (uint64_t)vm->mono_offset_ns; }
 void vm_stop(struct vm *vm, enum stop_reason why, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void vm_count_dirty(struct vm *vm, uint64_t *kvm_bitmap, uint64_t *pages);
 

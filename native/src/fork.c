@@ -127,6 +127,7 @@ static int freeze(ib_master *m) {
   m->snap_regs.rflags = m->snap_regs.r11; /* as the syscall return would set it */
   m->frozen_proc = vm->proc;
   m->frozen = 1;
+  m->freeze_mono_ns = now_ns();
   return 0;
 }
 
@@ -161,8 +162,24 @@ static void apply_worker_fixups(ib_worker *w) {
   if (vm->proc.at_random && gm_valid(vm, vm->proc.at_random, 16)) memcpy(vm->mem + vm->proc.at_random, w->at_random, 16);
 }
 
+/* The worker is about to run from the frozen state: its monotonic clock goes on from the freeze
+ * instant (the in-guest clock's base on the data page, and the host's view, mono_offset_ns), as
+ * its memory does. Without it every timer the frozen guest had pending (deno: a start-up timer that
+ * installs signal handlers and starts a thread; V8's memory reducer) expires once the server has
+ * run that long, and then runs again in every request. Wall-clock time (REALTIME) stays real. */
+static void rebase_clock(ib_worker *w) {
+  struct vm *vm = &w->vm;
+  uint64_t base;
+  vm->mono_offset_ns = (int64_t)(w->m->freeze_mono_ns - now_ns());
+  memcpy(&base, w->m->vm.mem + L_DATA + D_MONO_NS, 8);
+  base += (uint64_t)vm->mono_offset_ns;
+  memcpy(vm->mem + L_DATA + D_MONO_NS, &base, 8);
+  vm->at_frozen_state = 0;
+}
+
 /* registers to resume from the frozen state: through the stub's resume trampoline */
 static void load_resume_regs(ib_worker *w) {
+  w->vm.at_frozen_state = 1;
   struct kvm_run *run = w->vm.run;
   run->s.regs.regs = w->m->snap_regs;
   run->s.regs.regs.rip = L_STUB + S_RESUME;
@@ -354,6 +371,7 @@ int worker_run_request(ib_worker *w, const void *in, size_t in_len, void *out, s
   if (!res) res = &local;
   memset(res, 0, sizeof(*res));
   if (w->tainted && worker_reset(w, IB_MODE_FULL) < 0) return res->status = IB_ERROR;
+  if (vm->at_frozen_state) rebase_clock(w);
   vm->req = (struct request_io){.in = in ? in : (const uint8_t *)"", .in_len = in_len, .out = out, .out_cap = out_cap};
   vm->req_exits = vm->req_syscalls = 0;
   vm->dirty_cap_pages = vm->limits.request_dirty_bytes / GPAGE;

@@ -6,6 +6,7 @@
 struct ib_master {
   struct vm vm;
   int frozen;
+  uint64_t freeze_mono_ns;     /* host CLOCK_MONOTONIC at the freeze (the master's guest clock = host's) */
   struct kvm_regs snap_regs;   /* at the ready exit */
   struct kvm_sregs snap_sregs;
   uint64_t resume_rip;         /* after the `out` of the ready hypercall */

@@ -131,7 +131,7 @@ static int deadline_of(struct vm *vm, uint64_t addr, int absolute, clockid_t clo
   struct timespec ts;
   int err = read_ts(vm, addr, &ts);
   if (err) return err;
-  uint64_t now = now_ns();
+  uint64_t now = vm_mono_ns(vm); /* deadlines are kept in guest time (engine.h, mono_offset_ns) */
   if (!absolute) {
     *out = now + (uint64_t)ts_ns(&ts);
   } else if (clock == CLOCK_REALTIME) {
@@ -157,7 +157,7 @@ static long futex_wait(struct vm *vm, uint64_t addr, uint32_t val, uint64_t time
   if (timeout) {
     int err = deadline_of(vm, timeout, absolute, clock, &deadline);
     if (err) return err;
-    if (deadline <= now_ns()) return -ETIMEDOUT;
+    if (deadline <= vm_mono_ns(vm)) return -ETIMEDOUT;
   }
   tt->futex_waits++;
   thr_save_current(vm, T_FUTEX, 0);
@@ -401,7 +401,7 @@ static long ready_wait(struct vm *vm, uint64_t nr, const uint64_t a[6]) {
    * waits; a wait cut short this way lets the timed-out thread run and is re-issued) */
   uint64_t d = thr_next_deadline(vm);
   if (kind == 0 && d) {
-    uint64_t now = now_ns();
+    uint64_t now = vm_mono_ns(vm);
     int64_t ms = d > now ? (int64_t)((d - now + 999999) / 1000000) : 0;
     int orig = (int)a[idx];
     if (orig < 0 || ms < orig) {

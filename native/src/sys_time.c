@@ -9,6 +9,12 @@ static long sys_clock_gettime(struct vm *vm, const uint64_t a[6]) {
   clockid_t clk = (clockid_t)(int)a[0];
   if (clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID) clk = CLOCK_MONOTONIC;
   if (clock_gettime(clk, &ts) < 0) return -EINVAL;
+  if (clk == CLOCK_MONOTONIC || clk == CLOCK_MONOTONIC_RAW || clk == CLOCK_MONOTONIC_COARSE || clk == CLOCK_BOOTTIME) {
+    /* the guest's monotonic clocks (engine.h, mono_offset_ns), as the stub answers them */
+    int64_t ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec + vm->mono_offset_ns;
+    ts.tv_sec = ns / 1000000000LL;
+    ts.tv_nsec = ns % 1000000000LL;
+  }
   return gm_write(vm, a[1], &ts, sizeof(ts));
 }
 

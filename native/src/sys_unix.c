@@ -95,7 +95,7 @@ static long pair_would_block(struct vm *vm, struct fd_ofd *o, int *retry, int *s
     vm_stop(vm, STOP_KILLED, "deadlock: guest blocked forever receiving on a socketpair no other thread can write");
     return -EAGAIN;
   }
-  uint64_t now = now_ns();
+  uint64_t now = vm_mono_ns(vm); /* thread deadlines are guest time */
   int hfd = o->host_fd;
   if (d > now && net_host_wait(vm, &hfd, 1, POLLIN, (int64_t)(d - now)) < 0) return -EINTR;
   if (vm->stop != STOP_NONE) return -EINTR;

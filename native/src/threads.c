@@ -161,7 +161,7 @@ static int pick(struct thr_table *tt, enum thr_state st, int skip) {
 int thr_expire(struct vm *vm) {
   struct thr_table *tt = thr_table(vm);
   if (!tt) return 0;
-  uint64_t now = now_ns();
+  uint64_t now = vm_mono_ns(vm); /* deadlines are guest time */
   int n = 0;
   for (int i = 0; i < THR_MAX; i++) {
     struct thr *t = &tt->t[i];
@@ -191,8 +191,10 @@ uint64_t thr_next_deadline(struct vm *vm) {
   return tt ? earliest_deadline(tt, tt->cur) : 0;
 }
 
-/* host sleep until `until` (CLOCK_MONOTONIC ns), bounded by the run's time limit; -1 = limit hit */
+/* host sleep until `until` (the guest's CLOCK_MONOTONIC ns), bounded by the run's time limit;
+ * -1 = limit hit */
 static int host_sleep_until(struct vm *vm, uint64_t until) {
+  until -= (uint64_t)vm->mono_offset_ns; /* to host time */
   for (;;) {
     uint64_t now = now_ns();
     if (vm->deadline_ns && now >= vm->deadline_ns) {
