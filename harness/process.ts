@@ -2,11 +2,20 @@
 // taskset), waited on until they answer HTTP, watched for early death, measured for peak RSS,
 // and stopped as a whole group — also when the harness fails or is interrupted.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { accessSync, constants, readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 
 export class ServerError extends Error {}
+
+export function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface ExitInfo {
   code: number | null;

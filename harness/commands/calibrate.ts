@@ -1,6 +1,6 @@
 // `isobench calibrate`: the load clients' own floor against the trivial C server (or any URL),
 // and wrk's keep-alive numbers on the same server for comparison.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
 import { parseFlags, positiveInt, positiveNumber } from './flags.ts';

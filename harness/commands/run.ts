@@ -1,5 +1,4 @@
 // `isobench run`: measure scenarios × targets and write one results document.
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
@@ -7,6 +6,7 @@ import type { ClientMode, ResultsDocument } from '../../reports/results/types.ts
 import type { ProgressListener } from '../progress.ts';
 import { DEFAULTS, PlanError, runBenchmark, type RunOptions } from '../run.ts';
 import { plainProgress } from '../progress-printer.ts';
+import { isExecutable } from '../process.ts';
 import { summaryTable } from '../summary.ts';
 import { isInteractiveTerminal, startLiveView } from '../../reports/terminal/index.ts';
 import { htmlPathFor, writeHtmlReport } from '../../reports/html/index.ts';
@@ -60,11 +60,7 @@ const flagSpec = {
 } as const;
 
 function requireExecutable(flag: string, file: string): string {
-  try {
-    accessSync(file, constants.X_OK);
-  } catch {
-    throw new UsageError(`${flag}: '${file}' is not an executable file`);
-  }
+  if (!isExecutable(file)) throw new UsageError(`${flag}: '${file}' is not an executable file`);
   return path.resolve(file);
 }
 

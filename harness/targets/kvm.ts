@@ -2,13 +2,14 @@
 // under our engine's server (native/build/isobench-server), one reset mode each. The engine
 // server is started like any other server (harness/process.ts); its counters come from the JSON
 // it writes to --stats-file on SIGUSR1, and SIGUSR2 clears them after the harness's warm-up.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineCounters } from '../../reports/results/types.ts';
 import type { LaunchSpec, ScenarioSettings } from '../../scenarios/scenario.ts';
-import { deathMessage, startServerProcess } from '../process.ts';
+import { startServerProcess } from '../process.ts';
+import { removeTempDir, runningServer } from './served.ts';
 import { DEFAULT_READY_TIMEOUT_MS } from './native.ts';
 import type { RunningServer, Target, TargetContext } from './target.ts';
 
@@ -130,27 +131,6 @@ export function withPrivateDirs(launch: LaunchSpec, serverDir: string, envNames:
   return { ...launch, env, readPaths };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Asks the server (SIGUSR1) for fresh counters and reads them once the file changed. */
-async function readCounters(pid: number, file: string, mode: ResetMode): Promise<EngineCounters | undefined> {
-  const before = existsSync(file) ? statSync(file).mtimeMs : 0;
-  try {
-    process.kill(pid, 'SIGUSR1');
-  } catch {
-    return undefined;
-  }
-  for (let i = 0; i < 100; i++) {
-    await sleep(20);
-    if (existsSync(file) && statSync(file).mtimeMs !== before) break;
-  }
-  try {
-    return toEngineCounters(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>, mode);
-  } catch {
-    return undefined;
-  }
-}
-
 function kvmAvailable(): string | null {
   return existsSync('/dev/kvm') ? null : '/dev/kvm is absent';
 }
@@ -198,31 +178,15 @@ export function kvmTarget(mode: ResetMode, description: string): Target {
           signal: ctx.signal,
         });
       } catch (err) {
-        rmSync(dir, { recursive: true, force: true });
+        removeTempDir(dir);
         throw err;
       }
-      let stopped = false;
-      const died = proc.exited.then((e) => (stopped ? new Promise<string>(() => {}) : deathMessage(label, e, proc.outputTail())));
-      return {
+      return runningServer(proc, {
         url: base,
-        pid: proc.pid,
-        died,
-        rssPeakBytes: () => proc.rssPeakBytes(),
-        counters: () => readCounters(proc.pid, statsFile, mode),
-        async resetCounters() {
-          try {
-            process.kill(proc.pid, 'SIGUSR2');
-          } catch {
-            // gone: the run reports the death
-          }
-          await sleep(50);
-        },
-        async stop() {
-          stopped = true;
-          await proc.stop();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
+        label,
+        stats: { file: statsFile, parse: (json) => toEngineCounters(json as Record<string, unknown>, mode) },
+        tempDir: dir,
+      });
     },
   };
 }

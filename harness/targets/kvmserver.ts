@@ -4,24 +4,16 @@
 // itself; requests sent before it prints "Program '...' loaded." can break Deno, so readiness
 // is that line, never an HTTP poll.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { LaunchSpec, ScenarioSettings } from '../../scenarios/scenario.ts';
-import { groupMembers } from '../process.ts';
+import { groupMembers, isExecutable } from '../process.ts';
+import { runningServer } from './served.ts';
 import type { RunningServer, Target, TargetAvailability, TargetContext } from './target.ts';
 
 export const NOT_SUPPLIED = 'kvmserver not supplied';
 export const LOADED_LINE = /^Program '.*' loaded\./;
 const READY_TIMEOUT_MS = 120_000;
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function kvmserverPath(settings?: Partial<ScenarioSettings>, env: NodeJS.ProcessEnv = process.env): string | null {
   const path = (settings?.kvmserverPath as string | undefined) || env.KVMSERVER;
@@ -212,21 +204,6 @@ export const kvmserverTarget: Target = {
       signal: ctx.signal,
     });
     ctx.log(`${scenario.name}/kvmserver: ${proc.loadedLine}`);
-    let stopped = false;
-    const died = proc.exited.then((e) =>
-      stopped
-        ? new Promise<string>(() => {})
-        : `${scenario.name}/kvmserver: kvmserver ${e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`} during the run: ${proc.outputTail().trim().split('\n').at(-1) ?? ''}`,
-    );
-    return {
-      url: `http://${settings.host}:${settings.port}`,
-      pid: proc.pid,
-      died,
-      rssPeakBytes: () => proc.rssPeakBytes(),
-      async stop() {
-        stopped = true;
-        await proc.stop();
-      },
-    };
+    return runningServer(proc, { url: `http://${settings.host}:${settings.port}`, label: `${scenario.name}/kvmserver` });
   },
 };

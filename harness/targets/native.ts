@@ -1,6 +1,7 @@
 // The scenario's server run directly on the host: the baseline every other target is compared to.
 import type { Target, TargetContext, RunningServer } from './target.ts';
-import { deathMessage, startServerProcess } from '../process.ts';
+import { startServerProcess } from '../process.ts';
+import { runningServer } from './served.ts';
 
 export const DEFAULT_READY_TIMEOUT_MS = 30_000;
 
@@ -34,17 +35,6 @@ export const nativeTarget: Target = {
       log: ctx.log,
       signal: ctx.signal,
     });
-    let stopped = false;
-    const died = proc.exited.then((e) => (stopped ? new Promise<string>(() => {}) : deathMessage(name, e, proc.outputTail())));
-    return {
-      url: base,
-      pid: proc.pid,
-      died,
-      rssPeakBytes: () => proc.rssPeakBytes(),
-      async stop() {
-        stopped = true;
-        await proc.stop();
-      },
-    };
+    return runningServer(proc, { url: base, label: name });
   },
 };

@@ -3,13 +3,14 @@
 // `wasmtimePath`, env WASMTIME, or PATH), else Node's V8 through jco bindings in our own
 // server process (harness/targets/wasm/server.ts). The row's engine names which one ran.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScenarioSettings } from '../../scenarios/scenario.ts';
 import type { EngineCounters } from '../../reports/results/types.ts';
-import { deathMessage, startServerProcess } from '../process.ts';
+import { isExecutable, startServerProcess } from '../process.ts';
+import { removeTempDir, runningServer } from './served.ts';
 import type { RunningServer, Target, TargetAvailability, TargetContext } from './target.ts';
 import { buildComponent } from './wasm/component.ts';
 import { packageVersion } from './wasm/packages.ts';
@@ -19,15 +20,6 @@ import type { InstantiationSummary } from './wasm/stats.ts';
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVER_SCRIPT = join(REPO_ROOT, 'harness', 'targets', 'wasm', 'server.ts');
 const READY_TIMEOUT_MS = 60_000;
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** wasmtime binary from the setting, env WASMTIME, or PATH; null when none */
 export function findWasmtime(settings?: Partial<ScenarioSettings>, env: NodeJS.ProcessEnv = process.env): string | null {
@@ -77,24 +69,6 @@ export function toWasmCounters(summary: InstantiationSummary): EngineCounters {
   return { ...summary, mode: 'fresh-instance' };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** SIGUSR1 makes the server write its stats file; read it once it changed */
-async function readStats(pid: number, file: string): Promise<EngineCounters | undefined> {
-  const before = existsSync(file) ? statSync(file).mtimeMs : 0;
-  try {
-    process.kill(pid, 'SIGUSR1');
-  } catch {
-    return undefined;
-  }
-  for (let i = 0; i < 100 && !(existsSync(file) && statSync(file).mtimeMs !== before); i++) await sleep(20);
-  try {
-    return toWasmCounters(JSON.parse(readFileSync(file, 'utf8')) as InstantiationSummary);
-  } catch {
-    return undefined;
-  }
-}
-
 export const wasmTarget: Target = {
   name: 'wasm',
   description: 'wasi:http component (componentize-js), fresh instance per request: wasmtime serve, else V8 via jco',
@@ -136,35 +110,15 @@ export const wasmTarget: Target = {
       log: ctx.log,
       signal: ctx.signal,
     }).catch((err: unknown) => {
-      if (statsDir) rmSync(statsDir, { recursive: true, force: true });
+      removeTempDir(statsDir ?? undefined);
       throw err;
     });
     ctx.log(`${name}: engine ${engine.label}`);
-    let stopped = false;
-    const died = proc.exited.then((e) => (stopped ? new Promise<string>(() => {}) : deathMessage(name, e, proc.outputTail())));
-    return {
+    return runningServer(proc, {
       url: base,
-      pid: proc.pid,
-      died,
-      rssPeakBytes: () => proc.rssPeakBytes(),
-      ...(statsFile
-        ? {
-            counters: () => readStats(proc.pid, statsFile),
-            async resetCounters() {
-              try {
-                process.kill(proc.pid, 'SIGUSR2');
-              } catch {
-                // gone: the run reports the death
-              }
-              await sleep(50);
-            },
-          }
-        : {}),
-      async stop() {
-        stopped = true;
-        await proc.stop();
-        if (statsDir) rmSync(statsDir, { recursive: true, force: true });
-      },
-    };
+      label: name,
+      ...(statsFile ? { stats: { file: statsFile, parse: (json: unknown) => toWasmCounters(json as InstantiationSummary) } } : {}),
+      ...(statsDir ? { tempDir: statsDir } : {}),
+    });
   },
 };
