@@ -5,13 +5,14 @@
 // bounded. Needs /dev/kvm, the built engine server and per-request client, and deno.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import http from 'node:http';
+import { existsSync } from 'node:fs';
 import { denoReactSsr } from '../../scenarios/deno-react-ssr/index.ts';
 import { ENGINE_SERVER, kvmTargets, type ResetMode } from '../../harness/targets/kvm.ts';
 import { nativeTarget } from '../../harness/targets/native.ts';
 import type { RunningServer } from '../../harness/targets/target.ts';
 import { findFreePort } from '../../harness/process.ts';
+import { get } from '../support/http.ts';
+import { fdCount, rssBytes } from '../support/proc.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
 import { runPerRequest } from '../../harness/load/per-request.ts';
 import { LoadRecorder } from '../../harness/load/recorder.ts';
@@ -34,22 +35,7 @@ const skip = !existsSync('/dev/kvm')
         ? 'per-request client not built (make -C native)'
         : false;
 
-function get(base: string, p: string, timeoutMs = 15_000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(base + p, { agent: false, timeout: timeoutMs, headers: { connection: 'close' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer to ${p} within ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
-}
 
-const fdCount = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
-const rssBytes = (pid: number) => Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096;
 
 interface ServerCounters {
   resets: { pages: number; full: number };
@@ -65,7 +51,7 @@ describe('deno-react-ssr under the engine', { skip }, () => {
     const port = await findFreePort('127.0.0.1');
     const server = await nativeTarget.start({ scenario: denoReactSsr, settings: { host: '127.0.0.1', port }, serverCpus: null, log: () => {} });
     try {
-      const r = await get(server.url, '/');
+      const r = await get(server.url + '/');
       assert.equal(denoReactSsr.routes[0]!.check(r.status, r.body), null, 'native page fails the scenario check');
       nativePage = r.body;
     } finally {
@@ -88,11 +74,11 @@ describe('deno-react-ssr under the engine', { skip }, () => {
 
       test('serves the page byte-identical to native deno, and /hello', async () => {
         for (let i = 0; i < 3; i++) {
-          const r = await get(server.url, '/');
+          const r = await get(server.url + '/');
           assert.equal(r.status, 200);
           assert.ok(r.body === nativePage, `page #${i} differs from native (${r.body.length} vs ${nativePage.length} chars)`);
         }
-        const hello = await get(server.url, '/hello');
+        const hello = await get(server.url + '/hello');
         assert.equal(denoReactSsr.routes[1]!.check(hello.status, hello.body), null);
       });
 

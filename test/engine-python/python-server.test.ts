@@ -8,7 +8,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,8 @@ import type { Scenario } from '../../scenarios/scenario.ts';
 import { ENGINE_SERVER, kvmTargets, type ResetMode } from '../../harness/targets/kvm.ts';
 import type { RunningServer } from '../../harness/targets/target.ts';
 import { findFreePort } from '../../harness/process.ts';
+import { get } from '../support/http.ts';
+import { fdCount, rssBytes } from '../support/proc.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
 import { runPerRequest } from '../../harness/load/per-request.ts';
 import { LoadRecorder } from '../../harness/load/recorder.ts';
@@ -53,19 +54,6 @@ const strace = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function get(base: string, p: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(base + p, { agent: false, timeout: timeoutMs, headers: { connection: 'close' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer to ${p} within ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
-}
 
 /** The scenario with its test routes on and, optionally, its folder moved to a copy (readable as a whole). */
 function testScenario(folder?: string): Scenario {
@@ -117,8 +105,6 @@ async function counters(server: RunningServer): Promise<ServerCounters> {
   return c as unknown as ServerCounters;
 }
 
-const fdCount = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
-const rssBytes = (pid: number) => Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096;
 
 async function perRequestLoad(port: number, routeIndex: number, requests: number): Promise<LoadRecorder> {
   const route = pythonWsgi.routes[routeIndex]!;
@@ -143,11 +129,11 @@ for (const mode of MODES) {
     test('answers both routes with bodies that pass the scenario checks', async () => {
       for (const route of pythonWsgi.routes) {
         for (let i = 0; i < 3; i++) {
-          const r = await get(server.url, route.path);
+          const r = await get(server.url + route.path);
           assert.equal(route.check(r.status, r.body), null, `${route.path} #${i}: ${r.status} ${r.body.slice(0, 80)}`);
         }
       }
-      assert.equal((await get(server.url, '/nope')).status, 404);
+      assert.equal((await get(server.url + '/nope')).status, 404);
     });
 
     test(mode === 'persist' ? 'the probe grows (state is kept)' : 'the probe reads the same value on every request', async () => {
@@ -166,13 +152,13 @@ for (const mode of MODES) {
     test('a handler that loops forever is cut at the time limit; the next request succeeds', async () => {
       const c0 = await counters(server);
       const t0 = performance.now();
-      const cut = await get(server.url, '/loop');
+      const cut = await get(server.url + '/loop');
       const tookMs = performance.now() - t0;
       assert.equal(cut.status, 503);
       assert.ok(tookMs >= LIMIT_MS * 0.9 && tookMs < LIMIT_MS + 4000, `cut after ${tookMs.toFixed(0)} ms (limit ${LIMIT_MS})`);
-      const hello = await get(server.url, '/');
+      const hello = await get(server.url + '/');
       assert.equal(pythonWsgi.routes[0]!.check(hello.status, hello.body), null);
-      const probe = await get(server.url, '/probe');
+      const probe = await get(server.url + '/probe');
       assert.equal(probe.status, 200);
       if (mode !== 'persist') assert.equal(probe.body, '1');
       const c = await counters(server);
@@ -182,13 +168,13 @@ for (const mode of MODES) {
 
     test('a handler that allocates past the memory limit is cut; the next request succeeds', async () => {
       const c0 = await counters(server);
-      const cut = await get(server.url, `/alloc?mb=${LIMIT_MB * 2}`);
+      const cut = await get(server.url + `/alloc?mb=${LIMIT_MB * 2}`);
       assert.equal(cut.status, 503);
-      const under = await get(server.url, `/alloc?mb=${LIMIT_MB / 4}`);
-      assert.deepEqual(under, { status: 200, body: `touched ${LIMIT_MB / 4} MiB` });
-      const hello = await get(server.url, '/');
+      const under = await get(server.url + `/alloc?mb=${LIMIT_MB / 4}`);
+      assert.deepEqual([under.status, under.body], [200, `touched ${LIMIT_MB / 4} MiB`]);
+      const hello = await get(server.url + '/');
       assert.equal(pythonWsgi.routes[0]!.check(hello.status, hello.body), null);
-      if (mode !== 'persist') assert.equal((await get(server.url, '/probe')).body, '1');
+      if (mode !== 'persist') assert.equal((await get(server.url + '/probe')).body, '1');
       const c = await counters(server);
       assert.equal(c.limitHits.requestMemory - c0.limitHits.requestMemory, 1);
       assert.equal(c.limitHits.time, c0.limitHits.time);
@@ -236,7 +222,7 @@ test('the scenario as benchmarks launch it has no test routes', { skip }, async 
   const server = await startEngine('pages', pythonWsgi);
   try {
     for (const p of ['/loop', '/alloc?mb=1', '/read?path=app.py', '/connect-out?port=9', '/listen-other']) {
-      assert.equal((await get(server.url, p)).status, 404, p);
+      assert.equal((await get(server.url + p)).status, 404, p);
     }
   } finally {
     await server.stop();
@@ -302,7 +288,7 @@ describe('python3 sandbox (kvm-pages, the scenario folder copied with a secret b
   ];
 
   async function readInGuest(p: string): Promise<string> {
-    const r = await get(server.url, `/read?path=${encodeURIComponent(p)}`);
+    const r = await get(server.url + `/read?path=${encodeURIComponent(p)}`);
     assert.equal(r.status, 200, `/read ${p}: status ${r.status}`);
     return r.body;
   }
@@ -315,7 +301,7 @@ describe('python3 sandbox (kvm-pages, the scenario folder copied with a secret b
 
   test('/etc/shadow, `..` escapes and symlinks out fail inside the guest', async () => {
     for (const [p, why] of outside()) assert.match(await readInGuest(p), REFUSED, `${p} (${why}) was readable`);
-    const hello = await get(server.url, '/');
+    const hello = await get(server.url + '/');
     assert.equal(pythonWsgi.routes[0]!.check(hello.status, hello.body), null);
   });
 
@@ -359,9 +345,9 @@ describe('python3 sandbox (kvm-pages, the scenario folder copied with a secret b
     const other = await findFreePort('127.0.0.1');
     try {
       const c0 = await counters(server);
-      assert.match((await get(server.url, `/connect-out?port=${hostPort}`)).body, /^(EACCES|EPERM)$/);
-      assert.match((await get(server.url, `/listen-other?port=${other}`)).body, /^(EACCES|EPERM)$/);
-      assert.match((await get(server.url, '/listen-other')).body, /^(EACCES|EPERM)$/);
+      assert.match((await get(server.url + `/connect-out?port=${hostPort}`)).body, /^(EACCES|EPERM)$/);
+      assert.match((await get(server.url + `/listen-other?port=${other}`)).body, /^(EACCES|EPERM)$/);
+      assert.match((await get(server.url + '/listen-other')).body, /^(EACCES|EPERM)$/);
       await sleep(100);
       assert.equal(accepted, 0, 'the guest reached a host listener');
       const reached = await new Promise<boolean>((r) => {
@@ -372,7 +358,7 @@ describe('python3 sandbox (kvm-pages, the scenario folder copied with a secret b
       const c = await counters(server);
       assert.equal(c.net.refused.connect - c0.net.refused.connect, 1);
       assert.equal(c.net.refused.listen - c0.net.refused.listen, 2);
-      const hello = await get(server.url, '/');
+      const hello = await get(server.url + '/');
       assert.equal(pythonWsgi.routes[0]!.check(hello.status, hello.body), null);
     } finally {
       await new Promise((r) => host.close(r));

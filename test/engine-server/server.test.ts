@@ -4,12 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePort } from '../../harness/process.ts';
+import { get } from '../support/http.ts';
+import { fdCount, rssBytes } from '../support/proc.ts';
+
+const at = (port: number, p: string) => `http://127.0.0.1:${port}${p}`;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SERVER = path.join(root, 'native/build/isobench-server');
@@ -34,19 +37,6 @@ interface Running {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function get(port: number, p: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: p, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
 
 async function start(mode: Mode, extra: string[] = [], guestArgs: string[] = []): Promise<Running> {
   const port = await findFreePort('127.0.0.1');
@@ -107,14 +97,14 @@ for (const mode of MODES) {
   test(`static guest answers and the probe behaves under ${mode}`, { skip }, async () => {
     const r = await start(mode);
     try {
-      const hello = await get(r.port, '/');
+      const hello = await get(at(r.port, '/'));
       assert.equal(hello.status, 200);
       assert.equal(hello.body, 'Hello, World!\n');
       const probes: number[] = [];
-      for (let i = 0; i < 5; i++) probes.push(Number((await get(r.port, '/probe')).body));
+      for (let i = 0; i < 5; i++) probes.push(Number((await get(at(r.port, '/probe'))).body));
       if (mode === 'persist') assert.deepEqual(probes, [1, 2, 3, 4, 5]);
       else assert.deepEqual(probes, [1, 1, 1, 1, 1]);
-      const big = await get(r.port, '/big');
+      const big = await get(at(r.port, '/big'));
       assert.equal(big.body.length, 256 << 10);
       const c = await counters(r);
       assert.equal(c.mode, mode);
@@ -132,8 +122,8 @@ for (const wait of ['select', 'epoll', 'accept']) {
   test(`the guest may wait with ${wait}`, { skip }, async () => {
     const r = await start('pages', [], ['--wait', wait]);
     try {
-      for (let i = 0; i < 3; i++) assert.equal((await get(r.port, '/probe')).body, '1');
-      assert.equal((await get(r.port, '/')).body, 'Hello, World!\n');
+      for (let i = 0; i < 3; i++) assert.equal((await get(at(r.port, '/probe'))).body, '1');
+      assert.equal((await get(at(r.port, '/'))).body, 'Hello, World!\n');
     } finally {
       await r.stop();
     }
@@ -144,9 +134,9 @@ test('listening elsewhere, connecting out and AF_UNIX are refused inside the gue
   const r = await start('pages', ['--verbose']);
   try {
     // EACCES = 13, seen by the guest; the server stays up
-    assert.equal((await get(r.port, '/bind-other')).body, 'errno=13');
-    assert.equal((await get(r.port, '/connect-out')).body, 'errno=13');
-    assert.equal((await get(r.port, '/unix')).body, 'errno=13');
+    assert.equal((await get(at(r.port, '/bind-other'))).body, 'errno=13');
+    assert.equal((await get(at(r.port, '/connect-out'))).body, 'errno=13');
+    assert.equal((await get(at(r.port, '/unix'))).body, 'errno=13');
     const c = await counters(r);
     assert.deepEqual(c.net.refused, { listen: 1, connect: 1, family: 1 });
     assert.match(r.output(), /refused \(first time\): bind/);
@@ -159,10 +149,10 @@ test('a handler that loops is cut at the time limit; the next request succeeds',
   const r = await start('pages', ['--max-request-ms', '300']);
   try {
     const t0 = Date.now();
-    const cut = await get(r.port, '/loop');
+    const cut = await get(at(r.port, '/loop'));
     assert.equal(cut.status, 503);
     assert.ok(Date.now() - t0 < 3000);
-    assert.equal((await get(r.port, '/probe')).body, '1');
+    assert.equal((await get(at(r.port, '/probe'))).body, '1');
     const c = await counters(r);
     assert.equal(c.limitHits.time, 1);
     assert.ok(c.resets.full >= 1);
@@ -174,10 +164,10 @@ test('a handler that loops is cut at the time limit; the next request succeeds',
 test('a handler that allocates past the memory limit is cut; the next request succeeds', { skip }, async () => {
   const r = await start('hybrid', ['--max-request-mb', '16']);
   try {
-    const cut = await get(r.port, '/alloc?mb=64');
+    const cut = await get(at(r.port, '/alloc?mb=64'));
     assert.equal(cut.status, 503);
-    assert.equal((await get(r.port, '/alloc?mb=4')).body, 'touched 4 MiB');
-    assert.equal((await get(r.port, '/probe')).body, '1');
+    assert.equal((await get(at(r.port, '/alloc?mb=4'))).body, 'touched 4 MiB');
+    assert.equal((await get(at(r.port, '/probe'))).body, '1');
     const c = await counters(r);
     assert.equal(c.limitHits.requestMemory, 1);
   } finally {
@@ -188,8 +178,8 @@ test('a handler that allocates past the memory limit is cut; the next request su
 test('a guest fault answers 502 and the worker keeps serving', { skip }, async () => {
   const r = await start('pages');
   try {
-    assert.equal((await get(r.port, '/crash')).status, 502);
-    assert.equal((await get(r.port, '/probe')).body, '1');
+    assert.equal((await get(at(r.port, '/crash'))).status, 502);
+    assert.equal((await get(at(r.port, '/probe'))).body, '1');
     const c = await counters(r);
     assert.equal(c.faults, 1);
   } finally {
@@ -200,34 +190,28 @@ test('a guest fault answers 502 and the worker keeps serving', { skip }, async (
 test('SIGUSR2 clears the counters', { skip }, async () => {
   const r = await start('pages');
   try {
-    for (let i = 0; i < 3; i++) await get(r.port, '/');
+    for (let i = 0; i < 3; i++) await get(at(r.port, '/'));
     assert.ok((await counters(r)).requests >= 3);
     r.child.kill('SIGUSR2');
     await sleep(100);
-    await get(r.port, '/');
+    await get(at(r.port, '/'));
     assert.equal((await counters(r)).requests, 1);
   } finally {
     await r.stop();
   }
 });
 
-function fdCount(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).length;
-}
-function rssBytes(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096;
-}
 
 for (const mode of MODES) {
   test(`1,000 requests under ${mode}: no growth of host fds or RSS`, { skip, timeout: 120_000 }, async () => {
     const r = await start(mode, ['--workers', '2']);
     try {
-      for (let i = 0; i < 50; i++) await get(r.port, '/');
+      for (let i = 0; i < 50; i++) await get(at(r.port, '/'));
       await sleep(200); // the last connection is closed after the client saw its EOF
       const fds0 = fdCount(r.child.pid!);
       const rss0 = rssBytes(r.child.pid!);
       for (let i = 0; i < 1000; i++) {
-        const res = await get(r.port, i % 2 ? '/' : '/probe');
+        const res = await get(at(r.port, i % 2 ? '/' : '/probe'));
         assert.equal(res.status, 200);
       }
       await sleep(200);

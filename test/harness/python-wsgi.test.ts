@@ -1,23 +1,13 @@
 // The python-wsgi scenario served natively: every route answers correctly and the probe counter grows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { pythonWsgi } from '../../scenarios/python-wsgi/index.ts';
 import { nativeTarget } from '../../harness/targets/native.ts';
 import { findFreePort } from '../../harness/process.ts';
+import { get } from '../support/http.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
 import type { RunningServer } from '../../harness/targets/target.ts';
 
-function get(url: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    }).on('error', reject);
-  });
-}
 
 let server: RunningServer;
 

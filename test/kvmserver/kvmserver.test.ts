@@ -17,7 +17,7 @@ import {
 } from '../../harness/targets/kvmserver.ts';
 import { denoReactSsr } from '../../scenarios/deno-react-ssr/index.ts';
 import { findFreePort } from '../../harness/process.ts';
-import { get } from '../wasm/http.ts';
+import { get } from '../support/http.ts';
 
 const launch: LaunchSpec = {
   argv: ['/opt/deno', 'run', '--allow-net', 'build/server.js', '--port', '9000'],

@@ -1,7 +1,7 @@
 // deno-react-ssr natively: the bundle builds (and is cached), the page passes check(), the probe grows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { get } from '../wasm/http.ts';
+import { get } from '../support/http.ts';
 import { denoReactSsr } from '../../scenarios/deno-react-ssr/index.ts';
 import { nativeTarget } from '../../harness/targets/native.ts';
 import { findFreePort } from '../../harness/process.ts';
@@ -33,7 +33,7 @@ test('deno-react-ssr: served natively, page passes check(), hello answers, probe
   try {
     const page = await get(server.url + '/');
     assert.equal(denoReactSsr.routes[0]!.check(page.status, page.body), null);
-    assert.match(page.contentType, /^text\/html/);
+    assert.match(String(page.headers['content-type']), /^text\/html/);
     const bytes = Buffer.byteLength(page.body);
     assert.ok(bytes >= 20_000 && bytes <= 40_000, `${bytes} bytes`);
     // deterministic: the same bytes on every request

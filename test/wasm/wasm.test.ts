@@ -15,7 +15,7 @@ import { buildComponent } from '../../harness/targets/wasm/component.ts';
 import { wasmSources } from '../../harness/targets/wasm/sources.ts';
 import { findFreePort } from '../../harness/process.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
-import { get } from './http.ts';
+import { get } from '../support/http.ts';
 
 const COMPONENT_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]);
 
@@ -81,7 +81,7 @@ test('wasm: same HTML as native, fresh instance per request (probe never grows)'
     assert.equal(wasmPage.status, 200);
     assert.equal(denoReactSsr.routes[0]!.check(wasmPage.status, wasmPage.body), null);
     assert.ok(wasmPage.body === nativePage.body, 'wasm HTML is byte-identical to native');
-    assert.equal(wasmPage.contentType, nativePage.contentType);
+    assert.equal(wasmPage.headers['content-type'], nativePage.headers['content-type']);
     const hello = await get(wasmServer.url + '/hello');
     assert.equal(denoReactSsr.routes[1]!.check(hello.status, hello.body), null);
 
