@@ -2,11 +2,14 @@
  * Usage: http_server [--host 127.0.0.1] [--port 8000] [--wait poll|select|epoll|accept]
  * Routes: /  hello | /probe  module-level counter | /loop  never answers | /alloc?mb=N  touches
  * N MiB | /crash  null write | /bind-other  bind port+1 | /connect-out  connect to itself |
- * /unix  AF_UNIX socket | /big  256 KiB body. The response goes out in several sends (status,
+ * /unix  AF_UNIX socket | /big  256 KiB body | /sockopts  getpeername, TCP_NODELAY set and read
+ * back, and further accepts on the (now non-blocking) listener, as an event loop does. The response goes out in several sends (status,
  * headers, body), as wsgiref does. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
@@ -22,6 +25,8 @@
 static long probe_counter;
 static const char *g_host = "127.0.0.1";
 static int g_port = 8000;
+static int g_ls = -1;
+static struct sockaddr_in g_peer; /* what accept4 returned for the current connection */
 
 static void send_all(int fd, const char *p, size_t n) {
   while (n) {
@@ -99,6 +104,32 @@ static void handle(int c) {
     int s = socket(AF_UNIX, SOCK_STREAM, 0);
     len = snprintf(body, sizeof(body), "errno=%d", s < 0 ? errno : 0);
     if (s >= 0) close(s);
+  } else if (strcmp(path, "/sockopts") == 0) {
+    struct sockaddr_in pp;
+    socklen_t pl = sizeof(pp);
+    int peer_ok = getpeername(c, (struct sockaddr *)&pp, &pl) == 0 && pl == sizeof(pp) &&
+                  memcmp(&pp, &g_peer, sizeof(pp)) == 0;
+    int one = 1, nd = -1;
+    socklen_t nl = sizeof(nd);
+    int set_ok = setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0;
+    getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &nd, &nl);
+    fcntl(g_ls, F_SETFL, O_NONBLOCK);
+    int a1 = accept4(g_ls, NULL, NULL, SOCK_CLOEXEC) < 0 && errno == EAGAIN;
+    int a2 = accept4(g_ls, NULL, NULL, SOCK_NONBLOCK) < 0 && errno == EAGAIN;
+    int a3 = accept(g_ls, NULL, NULL) < 0 && errno == EAGAIN;
+    /* the connection in an epoll set: the first ADD teaches the host this epoll fd; the DEL and
+     * the second ADD are answered by the stub and must show in the next epoll_wait */
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 7}, out[2];
+    int e1 = epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev) == 0;
+    int e2 = epoll_ctl(ep, EPOLL_CTL_DEL, c, NULL) == 0 && epoll_wait(ep, out, 2, 0) == 0;
+    ev = (struct epoll_event){.events = EPOLLOUT, .data.u64 = 99};
+    int e3 = epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev) == 0 && epoll_wait(ep, out, 2, 0) == 1 && out[0].data.u64 == 99 &&
+             (out[0].events & EPOLLOUT);
+    int e4 = epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev) < 0 && errno == EEXIST;
+    close(ep);
+    len = snprintf(body, sizeof(body), "peer=%d set=%d nodelay=%d again=%d%d%d epoll=%d%d%d%d", peer_ok, set_ok, nd, a1, a2, a3,
+                   e1, e2, e3, e4);
   } else if (strcmp(path, "/big") == 0) {
     size_t big = 256 << 10;
     char *p = malloc(big);
@@ -128,6 +159,7 @@ int main(int argc, char **argv) {
   }
   int ls = socket(AF_INET, SOCK_STREAM, 0);
   if (ls < 0) { perror("socket"); return 1; }
+  g_ls = ls;
   int one = 1;
   setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_port)};
@@ -156,9 +188,8 @@ int main(int argc, char **argv) {
       struct epoll_event ev;
       if (epoll_wait(ep, &ev, 1, 500) <= 0 || ev.data.u64 != 42) continue;
     }
-    struct sockaddr_in peer;
-    socklen_t pl = sizeof(peer);
-    int c = accept4(ls, (struct sockaddr *)&peer, &pl, SOCK_CLOEXEC);
+    socklen_t pl = sizeof(g_peer);
+    int c = accept4(ls, (struct sockaddr *)&g_peer, &pl, SOCK_CLOEXEC);
     if (c < 0) continue;
     handle(c);
   }

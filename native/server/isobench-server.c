@@ -261,7 +261,7 @@ static char *stats_json(void) {
                    "\"net\":{\"accepts\":%llu,\"prefetchedBytes\":%llu,\"recvFromPrefetch\":%llu,\"recvHost\":%llu,\"sends\":%llu,"
                    "\"sendsBuffered\":%llu,\"flushes\":%llu,\"bytesIn\":%llu,\"bytesOut\":%llu,"
                    "\"refused\":{\"listen\":%llu,\"connect\":%llu,\"family\":%llu},\"parks\":%llu,"
-                   "\"guestSendDrains\":%llu,\"endedAtClose\":%llu,\"guestRecvBytes\":%llu,\"guestShutdowns\":%llu,\"guestAccepts\":%llu,\"preacceptsUndone\":%llu},"
+                   "\"guestSendDrains\":%llu,\"endedAtClose\":%llu,\"guestRecvBytes\":%llu,\"guestShutdowns\":%llu,\"guestAccepts\":%llu,\"preacceptsUndone\":%llu,\"guestNodelay\":%llu,\"guestEpollCtls\":%llu},"
                    "\"kvmVcpu\":{\"perRequest\":{%s},"
                    "\"note\":\"KVM's own per-vCPU counters (KVM_GET_STATS_FD) since the last clear, divided by requests served + failed; exits include page faults, host interrupts and signals the engine never sees\"}}",
                    (unsigned long long)(private_pages * 4096 / (uint64_t)nw), (double)private_pages / nw,
@@ -279,6 +279,7 @@ static char *stats_json(void) {
                    (unsigned long long)ns_sum.guest_send_drains, (unsigned long long)ns_sum.ended_at_close,
                    (unsigned long long)ns_sum.guest_recv_bytes, (unsigned long long)ns_sum.guest_shutdowns,
                    (unsigned long long)ns_sum.guest_accepts, (unsigned long long)ns_sum.preaccepts_undone,
+                   (unsigned long long)ns_sum.guest_nodelay, (unsigned long long)ns_sum.guest_epoll_ctls,
                    kvm_json);
   (void)n;
   free(core);

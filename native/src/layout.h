@@ -86,6 +86,24 @@
 #define D_PEER_LEN 0x178
 #define D_PEER 0x180      /* 32 bytes */
 #define SC_PREACC 0x70
+/* getpeername on D_NAME_FD1 - 1 is answered from D_PEER/D_PEER_LEN (publish_name writes both). */
+/* a further accept/accept4 on D_AGAIN_LFD1 - 1 (a non-blocking listener, no connection pending
+ * for this worker) gets EAGAIN from the stub, as from the host (0 = none) */
+#define D_AGAIN_LFD1 0x1a0
+/* setsockopt(conn, IPPROTO_TCP, TCP_NODELAY, &v, 4..256): recorded here (1: v != 0, 2: v == 0);
+ * the host applies it to the connection (flag and host socket) at the next exit, before draining
+ * the send buffer, or when the run stops */
+#define SC_NODELAY 0x78
+/* epoll_ctl(D_EP_FD1 - 1, ADD|DEL, conn, ev) on the connection: the host publishes the epoll fd
+ * the guest used for connections before (learned, re-checked after every exit) and whether the
+ * connection is in that set (D_EP_IN: 1 = DEL answerable, 0 = ADD answerable, a slot is free).
+ * The stub records one op (SC_EPOP 1 = ADD with SC_EPEV/SC_EPDATA, 2 = DEL); the host applies it
+ * at the next exit before that exit's call, or when the run stops. */
+#define D_EP_FD1 0x1a8
+#define D_EP_IN 0x1b0
+#define SC_EPOP 0x80
+#define SC_EPEV 0x88
+#define SC_EPDATA 0x90
 
 /* stub entry points: offsets from L_STUB (checked by a static assert in kvm.c) */
 #define S_ENTRY_R3 0x000

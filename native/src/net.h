@@ -38,6 +38,8 @@ struct net_stats {
   uint64_t guest_send_drains, ended_at_close;
   uint64_t guest_recv_bytes, guest_shutdowns; /* answered by the stub (recvfrom bytes, shutdown(SHUT_WR) calls) */
   uint64_t guest_accepts, preaccepts_undone;   /* accepts the stub answered; installs taken back */
+  uint64_t guest_nodelay;                      /* TCP_NODELAY setsockopts the stub recorded */
+  uint64_t guest_epoll_ctls;                   /* epoll_ctl ADD/DEL on the connection the stub recorded */
 };
 
 /* host fd of the guest's listening socket (master after boot; workers share it), -1 if none */
@@ -96,6 +98,7 @@ struct net_vm {
    * installed ahead of its accept (guest fd, host fd = a dup of pending_fd), -1 = none */
   int acc_known, acc_lgfd, acc_flags;
   int preacc_gfd, preacc_hfd;
+  int ep_lgfd;                   /* epoll fd the guest last added a connection to (layout.h D_EP_FD1), -1 */
   size_t out_len;
   /* where the master froze, for resuming workers there */
   uint64_t frozen_nr, frozen_args[6];
@@ -142,16 +145,19 @@ static inline int net_guest_pending(const struct vm *vm) {
   memcpy(&s, vm->mem + L_SCRATCH + SC_SEND_LEN, 8);
   memcpy(&w, vm->mem + L_SCRATCH + SC_SHUT_WR, 8);
   memcpy(&r, vm->mem + L_DATA + D_RECV_FD1, 8);
-  uint64_t a;
+  uint64_t a, d, e;
   memcpy(&a, vm->mem + L_DATA + D_ACC_LFD1, 8);
-  return (s | w | r | a) != 0;
+  memcpy(&d, vm->mem + L_SCRATCH + SC_NODELAY, 8);
+  memcpy(&e, vm->mem + L_SCRATCH + SC_EPOP, 8);
+  return (s | w | r | a | d | e) != 0;
 }
 static inline int net_guest_published(const struct vm *vm) {
-  uint64_t a, b, c;
+  uint64_t a, b, c, d;
   memcpy(&a, vm->mem + L_DATA + D_CONN_FD1, 8);
   memcpy(&b, vm->mem + L_DATA + D_RECV_FD1, 8);
   memcpy(&c, vm->mem + L_DATA + D_NAME_FD1, 8);
-  return (a | b | c) != 0;
+  memcpy(&d, vm->mem + L_DATA + D_AGAIN_LFD1, 8);
+  return (a | b | c | d) != 0;
 }
 void net_guest_sync(struct vm *vm);
 void net_guest_recheck(struct vm *vm);
@@ -166,5 +172,10 @@ int net_park(struct vm *vm, uint64_t nr, const uint64_t a[6]);
 long net_redo(struct vm *vm, uint64_t nr, const uint64_t a[6]);
 long net_accept_call(struct vm *vm, const uint64_t a[6], int flags_arg);
 long net_ready_call(struct vm *vm, uint64_t nr, const uint64_t a[6]);
+/* epoll_ctl's effect on the interest list (sys_ready.c), for ops the stub recorded: 0 or -errno */
+long net_epoll_ctl_op(struct vm *vm, int epfd, int op, int fd, uint32_t events, uint64_t data);
+/* whether fd is in epoll instance epfd: 1 yes, 0 no (and an ADD would find a free slot), -1 neither
+ * answerable (epfd is no epoll instance, or the list is full) */
+int net_epoll_has(struct vm *vm, int epfd, int fd);
 
 #endif

@@ -29,6 +29,12 @@ ib_stub_start:
   je net_recvfrom
   cmp $51, %rax               /* getsockname */
   je net_getsockname
+  cmp $52, %rax               /* getpeername */
+  je net_getpeername
+  cmp $54, %rax               /* setsockopt */
+  je net_setsockopt
+  cmp $233, %rax              /* epoll_ctl */
+  je net_epoll_ctl
   cmp $48, %rax               /* shutdown */
   je net_shutdown
   cmp $288, %rax              /* accept4 */
@@ -176,6 +182,101 @@ thread_switch:
   mov DATA(D_SW_RDX), %rdx
   jmp *DATA(D_SW_RIP)
 
+/* Connection fast paths that do not fit after S_NETPATH (see there) */
+#define SCR(off) (L_SCRATCH + (off))
+/* getsockname/getpeername(conn, addr, addrlen): the cached local/peer address, truncated to
+ * *addrlen, and the real length written back, as the kernel does */
+.macro NAME_CALL nr, lenoff, dataoff
+  cmpq $1, SCR(SC_PREACC)
+  je 69f
+  mov DATA(D_NAME_FD1), %rax
+  test %rax, %rax
+  jz 69f
+  dec %rax
+  cmp %rax, %rdi
+  jne 69f
+  cmp $L_USER, %rdx
+  jb 69f
+  cmp $L_USER, %rsi
+  jb 69f
+  mov DATA(D_MEM_END), %rax
+  sub $4, %rax
+  cmp %rax, %rdx
+  ja 69f
+  mov %rcx, SCR(SC_NET_SAVE)
+  movl (%rdx), %ecx
+  test %ecx, %ecx
+  js 68f                      /* negative length: EINVAL from the host */
+  mov DATA(\lenoff), %rax
+  cmp %rax, %rcx
+  jbe 61f
+  mov %rax, %rcx
+61:
+  mov DATA(D_MEM_END), %rax
+  sub %rcx, %rax
+  cmp %rax, %rsi
+  ja 68f
+  mov %rdi, SCR(SC_NET_SAVE + 8)
+  mov %rsi, SCR(SC_NET_SAVE + 16)
+  mov %rsi, %rdi
+  mov $(L_DATA + \dataoff), %esi
+  rep movsb
+  mov DATA(\lenoff), %eax
+  mov %eax, (%rdx)
+  xor %eax, %eax
+  mov SCR(SC_NET_SAVE + 16), %rsi
+  mov SCR(SC_NET_SAVE + 8), %rdi
+  mov SCR(SC_NET_SAVE), %rcx
+  jmp net_ret
+68:
+  mov SCR(SC_NET_SAVE), %rcx
+69:
+  mov $\nr, %eax
+  jmp net_exit
+.endm
+net_getpeername:
+  NAME_CALL 52, D_PEER_LEN, D_PEER
+
+/* setsockopt(conn, IPPROTO_TCP, TCP_NODELAY, optval, optlen 4..256): recorded in SC_NODELAY (1 on,
+ * 2 off); the host sets the option (flag and host socket) at the next exit before any byte the
+ * guest buffered goes out, so nothing on the wire sees the difference */
+net_setsockopt:
+  cmp $6, %esi                /* IPPROTO_TCP (the host compares the int) */
+  jne 99f
+  cmp $1, %edx                /* TCP_NODELAY */
+  jne 99f
+  cmp $4, %r8
+  jb 99f
+  cmp $256, %r8
+  ja 99f
+  cmpq $1, SCR(SC_PREACC)
+  je 99f
+  mov DATA(D_NAME_FD1), %rax
+  test %rax, %rax
+  jz 99f
+  dec %rax
+  cmp %rax, %rdi
+  jne 99f
+  cmp $L_USER, %r10
+  jb 99f
+  mov DATA(D_MEM_END), %rax
+  sub $4, %rax
+  cmp %rax, %r10
+  ja 99f
+  cmpl $0, (%r10)
+  movq $1, SCR(SC_NODELAY)
+  jne 91f
+  movq $2, SCR(SC_NODELAY)
+91:
+  xor %eax, %eax
+  jmp net_ret
+99:
+  mov $54, %eax
+  jmp net_exit
+
+net_getsockname:
+  NAME_CALL 51, D_NAME_LEN, D_NAME
+
 /* Exception vectors 0..31: report the vector on the fault port. The host never resumes them. */
   .org S_VECTORS
 .irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
@@ -190,7 +291,6 @@ thread_switch:
  * net_ret, which picks the return the entry would have used, and fall back to one exit through
  * net_exit (rax = the call number). Only host-written data-page fields are trusted for bounds;
  * the guest-writable scratch fields are checked before use. */
-#define SCR(off) (L_SCRATCH + (off))
   .org S_NETPATH
 net_ret:
   cmpb $0, DATA(D_RING0)
@@ -305,56 +405,6 @@ net_recvfrom:
   mov $45, %eax
   jmp net_exit
 
-/* getsockname(conn, addr, addrlen): the cached local address, truncated to *addrlen, and the
- * real length written back, as the kernel does */
-net_getsockname:
-  cmpq $1, SCR(SC_PREACC)
-  je 69f
-  mov DATA(D_NAME_FD1), %rax
-  test %rax, %rax
-  jz 69f
-  dec %rax
-  cmp %rax, %rdi
-  jne 69f
-  cmp $L_USER, %rdx
-  jb 69f
-  cmp $L_USER, %rsi
-  jb 69f
-  mov DATA(D_MEM_END), %rax
-  sub $4, %rax
-  cmp %rax, %rdx
-  ja 69f
-  mov %rcx, SCR(SC_NET_SAVE)
-  movl (%rdx), %ecx
-  test %ecx, %ecx
-  js 68f                      /* negative length: EINVAL from the host */
-  mov DATA(D_NAME_LEN), %rax
-  cmp %rax, %rcx
-  jbe 61f
-  mov %rax, %rcx
-61:
-  mov DATA(D_MEM_END), %rax
-  sub %rcx, %rax
-  cmp %rax, %rsi
-  ja 68f
-  mov %rdi, SCR(SC_NET_SAVE + 8)
-  mov %rsi, SCR(SC_NET_SAVE + 16)
-  mov %rsi, %rdi
-  mov $(L_DATA + D_NAME), %esi
-  rep movsb
-  mov DATA(D_NAME_LEN), %eax
-  mov %eax, (%rdx)
-  xor %eax, %eax
-  mov SCR(SC_NET_SAVE + 16), %rsi
-  mov SCR(SC_NET_SAVE + 8), %rdi
-  mov SCR(SC_NET_SAVE), %rcx
-  jmp net_ret
-68:
-  mov SCR(SC_NET_SAVE), %rcx
-69:
-  mov $51, %eax
-  jmp net_exit
-
 /* shutdown(conn, SHUT_WR): recorded on the scratch page; the host applies it (flush, then FIN)
  * at the guest's next exit, before that exit's call, or when the run stops. Every blocking call
  * is an exit, so the peer can never wait on a FIN the guest already asked for. */
@@ -442,12 +492,86 @@ net_accept:
   mov SCR(SC_NET_SAVE), %rcx
 87:
   mov SCR(SC_NET_SAVE + 24), %rax
-  jmp net_exit
-88:
+  cmp $43, %rax
+  je 89f
+88: /* a further accept on a non-blocking listener with nothing pending (D_AGAIN_LFD1): EAGAIN */
+  test $~0x80800, %r10        /* SOCK_NONBLOCK|SOCK_CLOEXEC: other flags get EINVAL from the host */
+  jnz 83f
+  mov DATA(D_AGAIN_LFD1), %rax
+  test %rax, %rax
+  jz 83f
+  dec %rax
+  cmp %rax, %rdi
+  jne 83f
+  cmpq $1, SCR(SC_PREACC)
+  je 83f
+  mov $-11, %rax
+  jmp net_ret
+83:
   mov $288, %eax
   jmp net_exit
 89:
+  mov DATA(D_AGAIN_LFD1), %rax
+  test %rax, %rax
+  jz 84f
+  dec %rax
+  cmp %rax, %rdi
+  jne 84f
+  cmpq $1, SCR(SC_PREACC)
+  je 84f
+  mov $-11, %rax
+  jmp net_ret
+84:
   mov $43, %eax
+  jmp net_exit
+
+/* epoll_ctl(D_EP_FD1 - 1, ADD|DEL, conn, ev): ADD when the connection is not in the set (ev is
+ * copied: events, data), DEL when it is; one op is recorded (SC_EPOP) and the host applies it at
+ * the next exit, before that exit's call. Every other case (EEXIST, ENOENT, MOD...) exits. */
+net_epoll_ctl:
+  cmpq $0, SCR(SC_EPOP)
+  jne 109f
+  cmpq $1, SCR(SC_PREACC)
+  je 109f
+  mov DATA(D_EP_FD1), %rax
+  test %rax, %rax
+  jz 109f
+  dec %rax
+  cmp %rax, %rdi
+  jne 109f
+  mov DATA(D_NAME_FD1), %rax
+  test %rax, %rax
+  jz 109f
+  dec %rax
+  cmp %rax, %rdx
+  jne 109f
+  cmp $2, %esi                /* EPOLL_CTL_DEL */
+  je 102f
+  cmp $1, %esi                /* EPOLL_CTL_ADD */
+  jne 109f
+  cmpq $0, DATA(D_EP_IN)
+  jne 109f
+  cmp $L_USER, %r10
+  jb 109f
+  mov DATA(D_MEM_END), %rax
+  sub $12, %rax
+  cmp %rax, %r10
+  ja 109f
+  movl (%r10), %eax
+  mov %rax, SCR(SC_EPEV)
+  mov 4(%r10), %rax
+  mov %rax, SCR(SC_EPDATA)
+  movq $1, SCR(SC_EPOP)
+  xor %eax, %eax
+  jmp net_ret
+102:
+  cmpq $1, DATA(D_EP_IN)
+  jne 109f
+  movq $2, SCR(SC_EPOP)
+  xor %eax, %eax
+  jmp net_ret
+109:
+  mov $233, %eax
   jmp net_exit
 
   .balign 16

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #define G_SOCK_NONBLOCK 04000
@@ -82,6 +83,7 @@ static struct net_vm *nv_new(void) {
   if (!nv) return NULL;
   nv->listen_fd = nv->pending_fd = nv->conn_fd = -1;
   nv->preacc_gfd = nv->preacc_hfd = -1;
+  nv->ep_lgfd = -1;
   for (int i = 0; i < NET_EPI_MAX; i++) nv->ep.e[i].ep_ofd = -1;
   nv->ep_base = nv->ep;
   return nv;
@@ -103,6 +105,7 @@ static void on_fork(struct vm *child, struct vm *master) {
   nv->acc_known = m->acc_known; /* how the guest accepted during warm-up: lets the first request pre-accept */
   nv->acc_lgfd = m->acc_lgfd;
   nv->acc_flags = m->acc_flags;
+  nv->ep_lgfd = m->ep_lgfd;
   memcpy(nv->frozen_args, m->frozen_args, sizeof(nv->frozen_args));
   child->ext[g_slot] = nv;
 }
@@ -227,21 +230,39 @@ static void publish_recv(struct vm *vm, struct net_vm *nv, int gfd) {
   nv->pre_pub = n;
 }
 
-/* lets the stub answer getsockname on gfd from the cached local address (-1: withdraw) */
+/* lets the stub answer getsockname and getpeername on gfd from the cached local and peer
+ * addresses (-1: withdraw) */
 static void publish_name(struct vm *vm, struct net_vm *nv, int gfd) {
   if (!vm->is_worker) return;
-  if (gfd < 0 || nv->local_len == 0 || nv->local_len > 32) {
+  if (gfd < 0 || nv->local_len == 0 || nv->local_len > 32 || nv->peer_len > 32) {
     low_put(vm, L_DATA + D_NAME_FD1, 0);
     return;
   }
   memcpy(vm->mem + L_DATA + D_NAME, &nv->local, nv->local_len);
   gm_mark_dirty(vm, L_DATA + D_NAME, nv->local_len);
   low_put(vm, L_DATA + D_NAME_LEN, nv->local_len);
+  memcpy(vm->mem + L_DATA + D_PEER, &nv->peer, nv->peer_len);
+  gm_mark_dirty(vm, L_DATA + D_PEER, 32);
+  low_put(vm, L_DATA + D_PEER_LEN, nv->peer_len);
   low_put(vm, L_DATA + D_NAME_FD1, (uint64_t)gfd + 1);
 }
 
+/* lets the stub answer epoll_ctl ADD/DEL of connection gfd on the learned epoll fd (-1: withdraw) */
+static void publish_ep(struct vm *vm, struct net_vm *nv, int gfd) {
+  if (!vm->is_worker) return;
+  int has = gfd >= 0 && nv && nv->ep_lgfd >= 0 ? net_epoll_has(vm, nv->ep_lgfd, gfd) : -1;
+  if (has < 0) {
+    low_put(vm, L_DATA + D_EP_FD1, 0);
+    return;
+  }
+  low_put(vm, L_DATA + D_EP_IN, (uint64_t)has);
+  low_put(vm, L_DATA + D_EP_FD1, (uint64_t)nv->ep_lgfd + 1);
+}
+
 static void unpublish_all(struct vm *vm, struct net_vm *nv) {
+  publish_ep(vm, nv, -1);
   publish_conn_gfd(vm, -1);
+  low_put(vm, L_DATA + D_AGAIN_LFD1, 0);
   if (nv) publish_recv(vm, nv, -1);
   if (nv) publish_name(vm, nv, -1);
 }
@@ -420,6 +441,7 @@ static void set_pending(struct net_vm *nv, int conn_fd, const struct sockaddr *p
 void net_give_conn(struct vm *vm, int conn_fd, const struct sockaddr *peer, socklen_t peer_len, int wait_ms) {
   struct net_vm *nv = net_state(vm);
   if (!nv) { close(conn_fd); return; }
+  low_put(vm, L_DATA + D_AGAIN_LFD1, 0); /* an accept would now get this connection */
   set_pending(nv, conn_fd, peer, peer_len, wait_ms);
 }
 
@@ -718,6 +740,7 @@ long net_accept_call(struct vm *vm, const uint64_t a[6], int flags) {
   publish_conn_gfd(vm, gfd);
   publish_recv(vm, nv, gfd);
   publish_name(vm, nv, gfd);
+  publish_ep(vm, nv, gfd);
   long r = write_sockaddr(vm, a[1], a[2], &nv->peer, nv->peer_len);
   return r ? r : gfd;
 }
@@ -734,6 +757,7 @@ static void preaccept(struct vm *vm, struct net_vm *nv) {
   if (!l || l->kind != FDK_LISTEN || l->host_fd != nv->listen_fd) return;
   int dupfd = fcntl(nv->pending_fd, F_DUPFD_CLOEXEC, 0);
   if (dupfd < 0) return;
+  low_put(vm, L_DATA + D_AGAIN_LFD1, 0);
   int gfd = install_conn(vm, l, dupfd, nv->acc_flags);
   if (gfd < 0) return; /* the table closed dupfd */
   nv->preacc_gfd = gfd;
@@ -752,6 +776,10 @@ static void preaccept(struct vm *vm, struct net_vm *nv) {
   publish_conn_gfd(vm, gfd);
   publish_recv(vm, nv, gfd);
   publish_name(vm, nv, gfd);
+  publish_ep(vm, nv, gfd);
+  /* once the stub hands this connection out (SC_PREACC 2), nothing is pending: a further
+   * non-blocking accept gets EAGAIN (the stub checks SC_PREACC; an undo withdraws this) */
+  if (l->status & G_O_NONBLOCK) low_put(vm, L_DATA + D_AGAIN_LFD1, (uint64_t)nv->acc_lgfd + 1);
 }
 
 /* settles an install made by preaccept; runs before any host call and when the run stops */
@@ -871,9 +899,41 @@ static void conn_shutdown(struct vm *vm, struct net_vm *nv, struct fd_ofd *o, in
   fdt_touch(vm);
 }
 
+/* applies a setsockopt(conn, IPPROTO_TCP, TCP_NODELAY) the stub recorded, as sys_setsockopt would */
+static void apply_guest_nodelay(struct vm *vm, struct net_vm *nv) {
+  uint64_t v = low_get(vm, L_SCRATCH + SC_NODELAY);
+  if (!v) return;
+  low_put(vm, L_SCRATCH + SC_NODELAY, 0);
+  uint64_t fd1 = low_get(vm, L_DATA + D_NAME_FD1);
+  struct fd_ofd *o = fd1 && fd1 <= INT32_MAX ? fdt_lookup(vm, (int)(fd1 - 1)) : NULL;
+  if (!o || !is_conn(nv, o)) return; /* guest-written without a published connection: nothing to apply */
+  int on = v == 1;
+  if (on) o->data |= SF_NODELAY;
+  else o->data &= ~(uint64_t)SF_NODELAY;
+  fdt_touch(vm);
+  if (o->host_fd >= 0) setsockopt(o->host_fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+  nv->st.guest_nodelay++;
+}
+
+/* applies an epoll_ctl ADD/DEL of the connection the stub recorded */
+static void apply_guest_epoll(struct vm *vm, struct net_vm *nv) {
+  uint64_t op = low_get(vm, L_SCRATCH + SC_EPOP);
+  if (!op) return;
+  low_put(vm, L_SCRATCH + SC_EPOP, 0);
+  uint64_t fd1 = low_get(vm, L_DATA + D_NAME_FD1), ep1 = low_get(vm, L_DATA + D_EP_FD1);
+  if (!fd1 || !ep1 || (op != 1 && op != 2)) return; /* guest-written without a publication */
+  uint64_t data = low_get(vm, L_SCRATCH + SC_EPDATA);
+  uint32_t events = (uint32_t)low_get(vm, L_SCRATCH + SC_EPEV);
+  /* published = answerable: this cannot fail unless the guest wrote the scratch fields itself */
+  if (net_epoll_ctl_op(vm, (int)(ep1 - 1), op == 1 ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, (int)(fd1 - 1), events, data) == 0)
+    nv->st.guest_epoll_ctls++;
+}
+
 void net_guest_sync(struct vm *vm) {
   struct net_vm *nv = net_state(vm);
   if (nv) settle_preaccept(vm, nv);
+  if (nv) apply_guest_epoll(vm, nv);
+  if (nv) apply_guest_nodelay(vm, nv); /* before the drain: the option is set before those bytes go out */
   net_drain_guest_sends(vm);
   if (!nv) return;
   if (nv->pre_pub && nv->pre_off <= nv->pre_pub) {
@@ -906,6 +966,16 @@ void net_guest_recheck(struct vm *vm) {
     else if (i == 1) publish_recv(vm, nv, -1);
     else publish_name(vm, nv, -1);
   }
+  /* a further non-blocking accept on the listener: EAGAIN (net_accept_call), answerable by the stub */
+  uint64_t again = 0;
+  if (vm->is_worker && nv->acc_known && nv->pending_fd < 0 && nv->preacc_gfd < 0) {
+    struct fd_ofd *l = fdt_lookup(vm, nv->acc_lgfd);
+    if (l && l->kind == FDK_LISTEN && l->host_fd == nv->listen_fd && (l->status & G_O_NONBLOCK))
+      again = (uint64_t)nv->acc_lgfd + 1;
+  }
+  low_put(vm, L_DATA + D_AGAIN_LFD1, again);
+  uint64_t name1 = low_get(vm, L_DATA + D_NAME_FD1);
+  publish_ep(vm, nv, name1 ? (int)(name1 - 1) : -1);
 }
 
 static long sys_shutdown(struct vm *vm, const uint64_t a[6]) {

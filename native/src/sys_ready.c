@@ -319,17 +319,14 @@ static struct fd_ofd *epoll_of(struct vm *vm, int gfd, long *err) {
   return o;
 }
 
-static long sys_epoll_ctl(struct vm *vm, const uint64_t a[6]) {
+long net_epoll_ctl_op(struct vm *vm, int epfd, int op, int fd, uint32_t events, uint64_t data) {
   struct net_vm *nv = net_state(vm);
   long err;
-  struct fd_ofd *o = epoll_of(vm, (int)a[0], &err);
+  struct fd_ofd *o = epoll_of(vm, epfd, &err);
   if (!o) return err;
-  int op = (int)a[1], fd = (int)a[2];
   if (!fdt_lookup(vm, fd)) return -EBADF;
-  if (fd == (int)a[0]) return -EINVAL;
+  if (fd == epfd) return -EINVAL;
   int ep = (int)(o - fdt_get(vm)->ofd);
-  struct { uint32_t events; uint64_t data; } __attribute__((packed)) ev = {0, 0};
-  if (op != EPOLL_CTL_DEL && gm_read(vm, a[3], &ev, sizeof(ev))) return -EFAULT;
   int found = -1, freeslot = -1;
   for (int k = 0; k < NET_EPI_MAX; k++) {
     struct net_epi *e = &nv->ep.e[k];
@@ -340,13 +337,13 @@ static long sys_epoll_ctl(struct vm *vm, const uint64_t a[6]) {
   case EPOLL_CTL_ADD:
     if (found >= 0) return -EEXIST;
     if (freeslot < 0) return -ENOSPC;
-    nv->ep.e[freeslot] = (struct net_epi){.ep_ofd = ep, .fd = fd, .events = ev.events | EPOLLERR | EPOLLHUP, .data = ev.data};
+    nv->ep.e[freeslot] = (struct net_epi){.ep_ofd = ep, .fd = fd, .events = events | EPOLLERR | EPOLLHUP, .data = data};
     if (freeslot >= nv->ep.n) nv->ep.n = freeslot + 1;
     break;
   case EPOLL_CTL_MOD:
     if (found < 0) return -ENOENT;
-    nv->ep.e[found].events = ev.events | EPOLLERR | EPOLLHUP;
-    nv->ep.e[found].data = ev.data;
+    nv->ep.e[found].events = events | EPOLLERR | EPOLLHUP;
+    nv->ep.e[found].data = data;
     nv->ep.e[found].et_seen = 0; /* re-armed: current readiness is an edge again */
     break;
   case EPOLL_CTL_DEL:
@@ -358,6 +355,35 @@ static long sys_epoll_ctl(struct vm *vm, const uint64_t a[6]) {
   }
   nv->ep.generation++;
   return 0;
+}
+
+int net_epoll_has(struct vm *vm, int epfd, int fd) {
+  struct net_vm *nv = net_state(vm);
+  long err;
+  struct fd_ofd *o = epfd >= 0 ? epoll_of(vm, epfd, &err) : NULL;
+  if (!o || !nv || fd == epfd) return -1;
+  int ep = (int)(o - fdt_get(vm)->ofd), freeslot = 0;
+  for (int k = 0; k < NET_EPI_MAX; k++) {
+    struct net_epi *e = &nv->ep.e[k];
+    if (e->ep_ofd == ep && e->fd == fd && k < nv->ep.n) return 1;
+    if (e->ep_ofd < 0) freeslot = 1;
+  }
+  return freeslot ? 0 : -1;
+}
+
+static long sys_epoll_ctl(struct vm *vm, const uint64_t a[6]) {
+  long err;
+  if (!epoll_of(vm, (int)a[0], &err)) return err;
+  int op = (int)a[1], fd = (int)a[2];
+  if (!fdt_lookup(vm, fd)) return -EBADF;
+  if (fd == (int)a[0]) return -EINVAL;
+  struct { uint32_t events; uint64_t data; } __attribute__((packed)) ev = {0, 0};
+  if (op != EPOLL_CTL_DEL && gm_read(vm, a[3], &ev, sizeof(ev))) return -EFAULT;
+  long r = net_epoll_ctl_op(vm, (int)a[0], op, fd, ev.events, ev.data);
+  struct fd_ofd *f = fdt_lookup(vm, fd);
+  if (r == 0 && op == EPOLL_CTL_ADD && f->kind == FDK_SOCKET && (f->data & SF_CONN))
+    net_state(vm)->ep_lgfd = (int)a[0]; /* lets the stub answer the next connection's ADD/DEL */
+  return r;
 }
 
 static long do_epoll_wait(struct vm *vm, uint64_t nr, const uint64_t a[6], int64_t timeout_ns) {

@@ -93,7 +93,7 @@ KVM_TEST(connection_fast_paths_answer_recv_and_shutdown_in_the_guest) {
   ib_worker *w = st == IB_OK ? worker_fork(m, IB_MODE_PAGES) : NULL;
   int lfd = w ? net_listen_fd(&w->vm) : -1;
   struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  static struct served s1, s2, s3;
+  static struct served s1, s2, s3, s4;
   static char big[8000];
   if (w && lfd >= 0) {
     /* 1: the whole request from the data page: accept and close are the only exits */
@@ -106,6 +106,10 @@ KVM_TEST(connection_fast_paths_answer_recv_and_shutdown_in_the_guest) {
     big[hl] = 'x';
     memcpy(big + sizeof(big) - 4, "\r\n\r\n", 4);
     serve(w, lfd, &addr, big, sizeof(big), &s2);
+    /* 4: getpeername, setsockopt(TCP_NODELAY), epoll_ctl ADD/DEL on the connection, and further
+     * accepts on the listener once it is non-blocking (EAGAIN), answered in the guest */
+    const char *r4 = "GET /sockopts HTTP/1.0\r\n\r\n";
+    serve(w, lfd, &addr, r4, strlen(r4), &s4);
     /* 3: the connection installed at resume is not what the guest's accept asks for (other flags
      * recorded): the stub leaves the accept to the host, which first takes the install back */
     struct net_vm *nv = net_state(&w->vm);
@@ -133,6 +137,14 @@ KVM_TEST(connection_fast_paths_answer_recv_and_shutdown_in_the_guest) {
   CHECK_EQ(s1.st.guest_accepts, 0);
   CHECK_EQ(s2.st.guest_accepts, 1);
   CHECK_EQ(s2.res.exits, 1);
+
+  CHECK(s4.status == IB_OK && strstr(s4.reply, "peer=1 set=1 nodelay=1 again=111 epoll=1111"), "request 4: status %d reply '%s'", s4.status, s4.reply);
+  CHECK_EQ(s4.st.guest_nodelay, 1);
+  CHECK_EQ(s4.st.guest_accepts, 1);
+  CHECK_EQ(s4.st.guest_epoll_ctls, 2); /* the DEL and the second ADD */
+  /* fcntl, getsockopt (reads the option the host applied first), epoll_create1, the first ADD,
+   * two epoll_waits, the ADD that gets EEXIST, close(ep) and close */
+  CHECK_EQ(s4.res.exits, 9);
 
   CHECK(s3.status == IB_OK && strstr(s3.reply, "\r\n\r\n1"), "request 3: status %d reply '%s'", s3.status, s3.reply);
   CHECK_EQ(s3.st.preaccepts_undone, 1);
