@@ -12,6 +12,8 @@ import { toolVersions } from '../reports/results/versions.ts';
 import { encodeHistogram, summarizeLatency } from '../reports/results/histogram.ts';
 import { defaultResultsPath, writeResults } from '../reports/results/writer.ts';
 import { evaluateClaims } from './claims/evaluate.ts';
+import { GROUPS as MICRO_GROUPS, runMicro } from './micro.ts';
+import { kvmAvailable } from '../vm/engine.ts';
 import { LoadRecorder, runLoad } from './load/index.ts';
 import { probeIsolation } from './isolation.ts';
 import { choosePinning, pinSelf, type Pinning } from './pinning.ts';
@@ -42,6 +44,8 @@ export interface RunOptions {
   /** fixed server port (default: a free one per server) */
   port?: number;
   readyTimeoutSec?: number;
+  /** also run the engine micro-benchmarks (ms measured per benchmark) into the document's `micro` rows */
+  microTimeMs?: number;
   probeRequests?: number;
   requestTimeoutMs?: number;
   /** check every Nth response body (default 50) */
@@ -151,6 +155,15 @@ export async function runBenchmark(options: RunOptions = {}, onProgress?: Progre
   }
 
   const doc: ResultsDocument = { schemaVersion: SCHEMA_VERSION, createdAt: createdAt.toISOString(), machine, versions, settings, runs };
+  if (opts.microTimeMs) {
+    const kvm = kvmAvailable();
+    if (kvm.ok) {
+      log(`micro-benchmarks of the engine (${opts.microTimeMs} ms each)`);
+      doc.micro = (await runMicro(MICRO_GROUPS, opts.microTimeMs, log)).rows;
+    } else {
+      settings.micro = `skipped: ${kvm.reason}`;
+    }
+  }
   doc.claims = evaluateClaims(doc);
   const outFile = opts.out === null ? undefined : opts.out ?? defaultResultsPath(createdAt);
   if (outFile) writeResults(doc, outFile);

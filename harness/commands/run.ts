@@ -32,6 +32,7 @@ probes per-request isolation, and writes one results document.
   --ready-timeout SECONDS  how long a server may take to answer (default ${DEFAULTS.readyTimeoutSec})
   --kvmserver PATH         upstream kvmserver binary for the kvmserver target (or env KVMSERVER)
   --wasmtime PATH          wasmtime binary for the wasm target (or env WASMTIME; else PATH, else V8 via jco)
+  --micro                  also run the engine micro-benchmarks (exit, fork, reset, request) into the document
   --out FILE.json          results file (default results/run-<timestamp>.json)
   --no-tui                 plain progress lines and a summary table (no live view)
   --help                   this text
@@ -55,6 +56,7 @@ const flagSpec = {
   'ready-timeout': { type: 'string' },
   out: { type: 'string' },
   kvmserver: { type: 'string' },
+  micro: { type: 'boolean' },
   wasmtime: { type: 'string' },
   'no-tui': { type: 'boolean' },
 } as const;
@@ -63,6 +65,9 @@ function requireExecutable(flag: string, file: string): string {
   if (!isExecutable(file)) throw new UsageError(`${flag}: '${file}' is not an executable file`);
   return path.resolve(file);
 }
+
+/** per micro-benchmark inside a run: long enough for stable means, short next to the run itself */
+const MICRO_TIME_MS = 200;
 
 export interface ParsedRunArgs {
   options: RunOptions;
@@ -94,6 +99,7 @@ export function parseRunArgs(argv: string[]): ParsedRunArgs {
     port: v.port === undefined ? undefined : positiveInt('--port', v.port, 65535),
     scenarioSettings: settingPairs(v.set ?? []),
     readyTimeoutSec: v['ready-timeout'] === undefined ? undefined : positiveNumber('--ready-timeout', v['ready-timeout']),
+    microTimeMs: v.micro ? MICRO_TIME_MS : undefined,
     out: v.out,
   };
   return { options, noTui: Boolean(v['no-tui']) };
@@ -115,7 +121,9 @@ export function runFailures(doc: ResultsDocument, options: RunOptions): string[]
 export async function runAndReport(parsed: ParsedRunArgs, listener?: ProgressListener): Promise<number> {
   let doc: ResultsDocument;
   try {
-    doc = await runBenchmark(parsed.options, listener ?? plainProgress());
+    // without a view, targets' own log lines (engine chosen, micro-benchmarks) go to stderr with the progress
+    const options = listener ? parsed.options : { log: (line: string) => process.stderr.write(`  ${line}\n`), ...parsed.options };
+    doc = await runBenchmark(options, listener ?? plainProgress());
   } catch (err) {
     if (err instanceof PlanError) throw new UsageError(err.message);
     throw err;

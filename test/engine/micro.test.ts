@@ -2,7 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kvmAvailable } from '../../vm/engine.ts';
-import { runMicro, microTable } from '../../harness/commands/micro.ts';
+import { runMicro, microTable } from '../../harness/micro.ts';
+import { runBenchmark } from '../../harness/run.ts';
+import { pythonWsgi } from '../../scenarios/python-wsgi/index.ts';
+import { unavailableTarget } from '../../harness/targets/unavailable.ts';
 
 const kvm = kvmAvailable();
 
@@ -16,4 +19,13 @@ test('micro: fork and request groups give rows with positive timings', { skip: k
     assert.ok(r.samples >= 1);
   }
   assert.match(microTable(rows), /fork worker/);
+});
+
+test('run --micro: the micro rows land in the run document and the claims use the measured exit cost', { skip: kvm.ok ? false : `/dev/kvm unusable: ${kvm.reason}` }, async () => {
+  // one unavailable target: the plan has rows (skipped) and no server starts
+  const targetList = [unavailableTarget('nothing', 'a target this test never runs', 'not part of this test')];
+  const doc = await runBenchmark({ scenarioList: [pythonWsgi], targetList, out: null, microTimeMs: 20 }, () => {});
+  assert.ok(doc.micro && doc.micro.length > 0, 'no micro rows');
+  assert.ok(doc.micro.some((r) => r.group === 'exit' && r.meanUs > 0));
+  assert.match(JSON.stringify(doc.claims), /exit round trip [\d.]+ µs/);
 });
