@@ -412,6 +412,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "isobench-server: --cwd %s: %s\n", g_opt.cwd, ib_last_error());
     return 2;
   }
+  if (g_opt.verbose) ib_master_set_fs_verbose(g_master, 1); /* refused paths are logged, like refused sockets */
 #else
   if (g_opt.n_allow || g_opt.cwd) fprintf(stderr, "isobench-server: this build has no file policy: --allow-read/--cwd ignored\n");
 #endif
