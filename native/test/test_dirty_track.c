@@ -3,6 +3,7 @@
  * fill during a request. */
 #include "test.h"
 #include "isobench.h"
+#include "test_request.h"
 #include "../src/fork.h"
 #include <stdlib.h>
 
@@ -19,14 +20,6 @@ static ib_master *boot_big(uint64_t cap_bytes) {
   return m;
 }
 
-static int req(ib_worker *w, const char *in, char *out, size_t cap, ib_request_result *res) {
-  ib_request_result local;
-  if (!res) res = &local;
-  int st = ib_worker_run_request(w, in, strlen(in), out, cap - 1, res);
-  size_t n = res->out_len < cap - 1 ? res->out_len : cap - 1;
-  out[st == IB_OK ? n : 0] = 0;
-  return st;
-}
 
 /* write a secret, dirty `extra` more pages, reset with `first`, write again, pages reset, read */
 static void ring_case(int mode, int first, const char *extra) {

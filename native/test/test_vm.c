@@ -1,6 +1,7 @@
 /* VM behaviour through the public C ABI, with the test guests built by the Makefile. */
 #include "test.h"
 #include "isobench.h"
+#include "test_request.h"
 #include <stdlib.h>
 #include <stdint.h>
 #include <time.h>
@@ -21,15 +22,6 @@ static ib_master *boot(const char *name, ib_limits *lim) {
   return m;
 }
 
-/* runs one request; out is NUL-terminated */
-static int req(ib_worker *w, const char *in, char *out, size_t cap, ib_request_result *res) {
-  ib_request_result local;
-  if (!res) res = &local;
-  int st = ib_worker_run_request(w, in, strlen(in), out, cap - 1, res);
-  size_t n = res->out_len < cap - 1 ? res->out_len : cap - 1;
-  out[st == IB_OK ? n : 0] = 0;
-  return st;
-}
 
 KVM_TEST(static_guest_runs_and_output_is_captured) {
   ib_master *m = boot("reqs", NULL);

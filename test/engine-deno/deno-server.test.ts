@@ -13,6 +13,7 @@ import type { RunningServer } from '../../harness/targets/target.ts';
 import { findFreePort } from '../../harness/process.ts';
 import { get } from '../support/http.ts';
 import { fdCount, rssBytes } from '../support/proc.ts';
+import { assertProbe } from '../support/probe.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
 import { runPerRequest } from '../../harness/load/per-request.ts';
 import { LoadRecorder } from '../../harness/load/recorder.ts';
@@ -83,16 +84,7 @@ describe('deno-react-ssr under the engine', { skip }, () => {
       });
 
       test(mode === 'persist' ? 'the probe grows (state is kept)' : 'the probe reads 1 on every request', async () => {
-        const probe = await probeIsolation(server.url, denoReactSsr.probePath, 6);
-        assert.equal(probe.error, undefined);
-        const s = probe.samples;
-        if (mode === 'persist') {
-          assert.equal(probe.verdict, 'shared');
-          assert.deepEqual(s, s.map((_, i) => s[0]! + i), `samples ${s.join(',')}`);
-        } else {
-          assert.equal(probe.verdict, 'isolated');
-          assert.deepEqual(s, Array(6).fill(1), `samples ${s.join(',')}`);
-        }
+        assertProbe(await probeIsolation(server.url, denoReactSsr.probePath, 6), mode === 'persist', 6);
       });
 
       test(`${ENDURANCE_REQUESTS} page requests: all pass the check, no growth of host fds or RSS`, { timeout: 120_000 }, async () => {

@@ -19,6 +19,7 @@ import type { RunningServer } from '../../harness/targets/target.ts';
 import { findFreePort } from '../../harness/process.ts';
 import { get } from '../support/http.ts';
 import { fdCount, rssBytes } from '../support/proc.ts';
+import { assertProbe } from '../support/probe.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
 import { runPerRequest } from '../../harness/load/per-request.ts';
 import { LoadRecorder } from '../../harness/load/recorder.ts';
@@ -137,16 +138,7 @@ for (const mode of MODES) {
     });
 
     test(mode === 'persist' ? 'the probe grows (state is kept)' : 'the probe reads the same value on every request', async () => {
-      const probe = await probeIsolation(server.url, pythonWsgi.probePath, 8);
-      assert.equal(probe.error, undefined);
-      const s = probe.samples;
-      if (mode === 'persist') {
-        assert.equal(probe.verdict, 'shared');
-        assert.deepEqual(s, s.map((_, i) => s[0]! + i), `samples ${s.join(',')}`);
-      } else {
-        assert.equal(probe.verdict, 'isolated');
-        assert.deepEqual(s, Array(8).fill(1), `samples ${s.join(',')}`);
-      }
+      assertProbe(await probeIsolation(server.url, pythonWsgi.probePath, 8), mode === 'persist', 8);
     });
 
     test('a handler that loops forever is cut at the time limit; the next request succeeds', async () => {
