@@ -5,7 +5,6 @@
 #include "sys_mem.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,21 +13,13 @@
 
 #define INTERP_MAX_SIZE (64ULL << 20)
 
-static int fail(char *err, size_t cap, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, cap, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 int elf_interp_load(struct vm *vm, const char *path, uint64_t *base, uint64_t *entry, char *err, size_t cap) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(err, cap, "cannot open program interpreter %s: %s", path, strerror(errno));
+  if (fd < 0) return elf_fail(err, cap, "cannot open program interpreter %s: %s", path, strerror(errno));
   struct stat st;
   if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > INTERP_MAX_SIZE) {
     close(fd);
-    return fail(err, cap, "program interpreter %s: not a regular file of at most %llu bytes", path,
+    return elf_fail(err, cap, "program interpreter %s: not a regular file of at most %llu bytes", path,
                 (unsigned long long)INTERP_MAX_SIZE);
   }
   size_t size = (size_t)st.st_size, got = 0;
@@ -39,21 +30,21 @@ int elf_interp_load(struct vm *vm, const char *path, uint64_t *base, uint64_t *e
     got += (size_t)n;
   }
   close(fd);
-  if (!data || got != size) { free(data); return fail(err, cap, "program interpreter %s: short read", path); }
+  if (!data || got != size) { free(data); return elf_fail(err, cap, "program interpreter %s: short read", path); }
   struct elf_image img;
   char why[200];
-  if (elf_parse(data, size, &img, why, sizeof(why)) < 0) { free(data); return fail(err, cap, "program interpreter %s: %s", path, why); }
-  if (img.interp) { free(data); return fail(err, cap, "program interpreter %s: itself requests an interpreter", path); }
-  if (!img.is_dyn) { free(data); return fail(err, cap, "program interpreter %s: not position-independent (ET_DYN)", path); }
+  if (elf_parse(data, size, &img, why, sizeof(why)) < 0) { free(data); return elf_fail(err, cap, "program interpreter %s: %s", path, why); }
+  if (img.interp) { free(data); return elf_fail(err, cap, "program interpreter %s: itself requests an interpreter", path); }
+  if (!img.is_dyn) { free(data); return elf_fail(err, cap, "program interpreter %s: not position-independent (ET_DYN)", path); }
   /* reserve span + alignment slack in the mmap region, then keep the aligned part */
   uint64_t span = img.hi - img.lo, align = img.max_align;
   long at = mem_map(vm, 0, span + align, 0, 0);
-  if (at < 0) { free(data); return fail(err, cap, "program interpreter %s: no room in guest memory (%llu bytes)", path, (unsigned long long)span); }
+  if (at < 0) { free(data); return elf_fail(err, cap, "program interpreter %s: no room in guest memory (%llu bytes)", path, (unsigned long long)span); }
   uint64_t start = ((uint64_t)at + align - 1) & ~(align - 1);
   if (start > (uint64_t)at) mem_unmap(vm, (uint64_t)at, start - (uint64_t)at);
   if ((uint64_t)at + span + align > start + span) mem_unmap(vm, start + span, (uint64_t)at + span + align - (start + span));
   uint64_t b = start - img.lo;
-  if (elf_map(vm, &img, b, why, sizeof(why)) < 0) { free(data); return fail(err, cap, "program interpreter %s: %s", path, why); }
+  if (elf_map(vm, &img, b, why, sizeof(why)) < 0) { free(data); return elf_fail(err, cap, "program interpreter %s: %s", path, why); }
   *base = b;
   *entry = b + img.eh->e_entry;
   free(data);

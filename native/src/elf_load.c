@@ -18,7 +18,7 @@
 #define STACK_MAX (8ULL << 20)
 #define PIE_BASE 0x400000ULL
 
-static int fail(char *err, size_t cap, const char *fmt, ...) {
+int elf_fail(char *err, size_t cap, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(err, cap, fmt, ap);
@@ -28,18 +28,18 @@ static int fail(char *err, size_t cap, const char *fmt, ...) {
 
 int elf_parse(const uint8_t *d, size_t size, struct elf_image *img, char *err, size_t cap) {
   memset(img, 0, sizeof(*img));
-  if (size < sizeof(Elf64_Ehdr)) return fail(err, cap, "not an ELF file: %zu bytes is shorter than an ELF header", size);
+  if (size < sizeof(Elf64_Ehdr)) return elf_fail(err, cap, "not an ELF file: %zu bytes is shorter than an ELF header", size);
   const Elf64_Ehdr *eh = (const Elf64_Ehdr *)d;
-  if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0) return fail(err, cap, "not an ELF file: bad magic");
-  if (eh->e_ident[EI_CLASS] != ELFCLASS64) return fail(err, cap, "unsupported ELF: not 64-bit (class %u)", eh->e_ident[EI_CLASS]);
-  if (eh->e_ident[EI_DATA] != ELFDATA2LSB) return fail(err, cap, "unsupported ELF: not little-endian");
-  if (eh->e_machine != EM_X86_64) return fail(err, cap, "unsupported ELF: machine %u is not x86-64", eh->e_machine);
-  if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN) return fail(err, cap, "unsupported ELF: type %u is not an executable", eh->e_type);
-  if (eh->e_phentsize != sizeof(Elf64_Phdr)) return fail(err, cap, "malformed ELF: program header size %u", eh->e_phentsize);
-  if (eh->e_phnum == 0 || eh->e_phnum > 128) return fail(err, cap, "malformed ELF: %u program headers", eh->e_phnum);
+  if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0) return elf_fail(err, cap, "not an ELF file: bad magic");
+  if (eh->e_ident[EI_CLASS] != ELFCLASS64) return elf_fail(err, cap, "unsupported ELF: not 64-bit (class %u)", eh->e_ident[EI_CLASS]);
+  if (eh->e_ident[EI_DATA] != ELFDATA2LSB) return elf_fail(err, cap, "unsupported ELF: not little-endian");
+  if (eh->e_machine != EM_X86_64) return elf_fail(err, cap, "unsupported ELF: machine %u is not x86-64", eh->e_machine);
+  if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN) return elf_fail(err, cap, "unsupported ELF: type %u is not an executable", eh->e_type);
+  if (eh->e_phentsize != sizeof(Elf64_Phdr)) return elf_fail(err, cap, "malformed ELF: program header size %u", eh->e_phentsize);
+  if (eh->e_phnum == 0 || eh->e_phnum > 128) return elf_fail(err, cap, "malformed ELF: %u program headers", eh->e_phnum);
   if (eh->e_phoff > size || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > size - eh->e_phoff)
-    return fail(err, cap, "malformed ELF: program headers outside the file");
-  if (eh->e_phoff % 8) return fail(err, cap, "malformed ELF: misaligned program headers");
+    return elf_fail(err, cap, "malformed ELF: program headers outside the file");
+  if (eh->e_phoff % 8) return elf_fail(err, cap, "malformed ELF: misaligned program headers");
   const Elf64_Phdr *ph = (const Elf64_Phdr *)(d + eh->e_phoff);
   img->data = d;
   img->size = size;
@@ -54,20 +54,20 @@ int elf_parse(const uint8_t *d, size_t size, struct elf_image *img, char *err, s
     if (p->p_type == PT_INTERP) {
       if (p->p_offset > size || p->p_filesz > size - p->p_offset || p->p_filesz < 2 ||
           d[p->p_offset + p->p_filesz - 1] != 0)
-        return fail(err, cap, "malformed ELF: bad PT_INTERP");
+        return elf_fail(err, cap, "malformed ELF: bad PT_INTERP");
       img->interp = (const char *)d + p->p_offset;
     }
     if (p->p_type == PT_PHDR) img->phdr_vaddr = p->p_vaddr;
     if (p->p_type != PT_LOAD) continue;
-    if (p->p_filesz > p->p_memsz) return fail(err, cap, "malformed ELF: segment %d file size exceeds its memory size", i);
+    if (p->p_filesz > p->p_memsz) return elf_fail(err, cap, "malformed ELF: segment %d file size exceeds its memory size", i);
     if (p->p_offset > size || p->p_filesz > size - p->p_offset)
-      return fail(err, cap, "malformed ELF: segment %d lies outside the file", i);
+      return elf_fail(err, cap, "malformed ELF: segment %d lies outside the file", i);
     if (p->p_vaddr + p->p_memsz < p->p_vaddr || p->p_vaddr + p->p_memsz > (1ULL << 46))
-      return fail(err, cap, "malformed ELF: segment %d address range overflows", i);
-    if (p->p_align > 1 && (p->p_align & (p->p_align - 1))) return fail(err, cap, "malformed ELF: segment %d alignment is not a power of two", i);
-    if ((p->p_vaddr % GPAGE) != (p->p_offset % GPAGE)) return fail(err, cap, "malformed ELF: segment %d offset and address disagree modulo the page size", i);
+      return elf_fail(err, cap, "malformed ELF: segment %d address range overflows", i);
+    if (p->p_align > 1 && (p->p_align & (p->p_align - 1))) return elf_fail(err, cap, "malformed ELF: segment %d alignment is not a power of two", i);
+    if ((p->p_vaddr % GPAGE) != (p->p_offset % GPAGE)) return elf_fail(err, cap, "malformed ELF: segment %d offset and address disagree modulo the page size", i);
     if (p->p_memsz == 0) continue;
-    if (nload && PAGE_DOWN(p->p_vaddr) < prev_end) return fail(err, cap, "malformed ELF: segment %d overlaps or precedes the previous one", i);
+    if (nload && PAGE_DOWN(p->p_vaddr) < prev_end) return elf_fail(err, cap, "malformed ELF: segment %d overlaps or precedes the previous one", i);
     if (!nload) img->lo = PAGE_DOWN(p->p_vaddr);
     prev_end = PAGE_UP(p->p_vaddr + p->p_memsz);
     img->hi = prev_end;
@@ -77,15 +77,15 @@ int elf_parse(const uint8_t *d, size_t size, struct elf_image *img, char *err, s
       img->phdr_vaddr = p->p_vaddr + (eh->e_phoff - p->p_offset);
     nload++;
   }
-  if (!nload) return fail(err, cap, "malformed ELF: no loadable segments");
-  if (!entry_ok) return fail(err, cap, "malformed ELF: entry point 0x%llx is not in an executable segment", (unsigned long long)eh->e_entry);
+  if (!nload) return elf_fail(err, cap, "malformed ELF: no loadable segments");
+  if (!entry_ok) return elf_fail(err, cap, "malformed ELF: entry point 0x%llx is not in an executable segment", (unsigned long long)eh->e_entry);
   if (img->max_align > HUGE2M) img->max_align = HUGE2M;
   return 0;
 }
 
 int elf_map(struct vm *vm, const struct elf_image *img, uint64_t base, char *err, size_t cap) {
   if (!gm_valid(vm, img->lo + base, img->hi - img->lo))
-    return fail(err, cap, "ELF does not fit guest memory: [0x%llx, 0x%llx) outside [0x%llx, 0x%llx)",
+    return elf_fail(err, cap, "ELF does not fit guest memory: [0x%llx, 0x%llx) outside [0x%llx, 0x%llx)",
                 (unsigned long long)(img->lo + base), (unsigned long long)(img->hi + base),
                 (unsigned long long)L_USER, (unsigned long long)vm->mem_size);
   for (int i = 0; i < img->eh->e_phnum; i++) {
@@ -105,7 +105,7 @@ static int build_stack(struct vm *vm, const struct elf_image *img, uint64_t base
   int argc = 0, envc = 0;
   while (argv && argv[argc]) argc++;
   while (envp && envp[envc]) envc++;
-  if (argc + envc > 4096) return fail(err, cap, "too many arguments");
+  if (argc + envc > 4096) return elf_fail(err, cap, "too many arguments");
   uint64_t *argv_g = calloc(argc + 1, 8), *envp_g = calloc(envc + 1, 8);
 #define PUSH_STR(s, out)                                              \
   do {                                                                \
@@ -163,7 +163,7 @@ static int build_stack(struct vm *vm, const struct elf_image *img, uint64_t base
 toolarge:
   free(argv_g);
   free(envp_g);
-  return fail(err, cap, "arguments and environment do not fit the stack");
+  return elf_fail(err, cap, "arguments and environment do not fit the stack");
 #undef PUSH_STR
 }
 

@@ -22,5 +22,7 @@ struct elf_image {
 int elf_parse(const uint8_t *data, size_t size, struct elf_image *img, char *err, size_t errcap);
 /* Copies the PT_LOAD segments at base (0 for ET_EXEC) into guest memory, zeroing bss */
 int elf_map(struct vm *vm, const struct elf_image *img, uint64_t base, char *err, size_t errcap);
+/* formats a loader error into err; returns -1 */
+int elf_fail(char *err, size_t errcap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

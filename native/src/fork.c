@@ -416,6 +416,28 @@ int worker_run_request(ib_worker *w, const void *in, size_t in_len, void *out, s
   return res->status;
 }
 
+/* copies the master's contents back over every page of the worker's private set (the list in
+ * dirty-ring mode, the bitmap otherwise: both name the same pages) */
+static void restore_private_set(ib_worker *w) {
+  struct vm *vm = &w->vm;
+  const uint8_t *master = w->m->vm.mem;
+  if (vm->dt.ring.gfns) {
+    for (uint64_t i = 0; i < w->since_count; i++) {
+      uint64_t p = w->since_pages[i];
+      memcpy(vm->mem + p * GPAGE, master + p * GPAGE, GPAGE);
+    }
+    return;
+  }
+  for (uint64_t i = 0; i < vm->bitmap_words; i++) {
+    uint64_t bits = w->since_reset[i];
+    while (bits) {
+      uint64_t p = i * 64 + __builtin_ctzll(bits);
+      bits &= bits - 1;
+      memcpy(vm->mem + p * GPAGE, master + p * GPAGE, GPAGE);
+    }
+  }
+}
+
 int worker_reset(ib_worker *w, int mode) {
   struct vm *vm = &w->vm;
   ib_master *m = w->m;
@@ -429,25 +451,10 @@ int worker_reset(ib_worker *w, int mode) {
   int repopulate = mode == IB_MODE_FULL && w->since_count <= FULL_REPOPULATE_MAX_PAGES;
   if (mode == IB_MODE_HYBRID) mode = w->since_count * GPAGE > w->hybrid_threshold ? IB_MODE_FULL : IB_MODE_PAGES;
   if (mode == IB_MODE_PAGES && vm->dt.overflow) mode = IB_MODE_FULL; /* the lists are incomplete */
-  if (mode == IB_MODE_PAGES && vm->dt.ring.gfns) {
-    for (uint64_t i = 0; i < w->since_count; i++) {
-      uint64_t p = w->since_pages[i];
-      memcpy(vm->mem + p * GPAGE, m->vm.mem + p * GPAGE, GPAGE);
-    }
-    w->restored_pages_sum += w->since_count;
-    w->restore_resets++;
-    vm->ctr.resets_pages++;
-  } else if (mode == IB_MODE_PAGES) {
+  if (mode == IB_MODE_PAGES) {
     /* the whole private set: its pages stay writable without logging, so any of them may have
      * been written by this request */
-    for (uint64_t i = 0; i < vm->bitmap_words; i++) {
-      uint64_t bits = w->since_reset[i];
-      while (bits) {
-        uint64_t p = i * 64 + __builtin_ctzll(bits);
-        bits &= bits - 1;
-        memcpy(vm->mem + p * GPAGE, m->vm.mem + p * GPAGE, GPAGE);
-      }
-    }
+    restore_private_set(w);
     w->restored_pages_sum += w->since_count;
     w->restore_resets++;
     vm->ctr.resets_pages++;
@@ -456,14 +463,7 @@ int worker_reset(ib_worker *w, int mode) {
     if (dropped < 0) {
       /* cannot re-arm tracking: fall back to restoring the set (still complete, see above) */
       ib_set_error("reset: KVM_CLEAR_DIRTY_LOG: %s", strerror(errno));
-      for (uint64_t i = 0; i < vm->bitmap_words; i++) {
-        uint64_t bits = w->since_reset[i];
-        while (bits) {
-          uint64_t p = i * 64 + __builtin_ctzll(bits);
-          bits &= bits - 1;
-          memcpy(vm->mem + p * GPAGE, m->vm.mem + p * GPAGE, GPAGE);
-        }
-      }
+      restore_private_set(w);
     } else {
       w->dropped_pages_sum += (uint64_t)dropped;
       w->drop_resets++;
