@@ -5,11 +5,14 @@ import { Bench, type Task } from 'tinybench';
 import type { MicroRow } from '../reports/results/types.ts';
 import { Master, guestPath, type ResetMode, type Worker } from '../vm/engine.ts';
 
-export const GROUPS = ['exit', 'fork', 'reset', 'request'] as const;
+export const GROUPS = ['exit', 'fork', 'reset', 'request', 'mem'] as const;
 export type Group = (typeof GROUPS)[number];
 const DIRTY_COUNTS = [1, 16, 256, 4096];
 export const MEM_BYTES = 64 << 20;
 const EXIT_LOOP = 1000;
+const MEM_LOOP = 200;
+/** the per-request memory cap of the `mem` group's capped rows */
+const CAP_BYTES = 32 << 20;
 
 function rowFrom(task: Task, group: string, name: string, divisor = 1, params?: MicroRow['params']): MicroRow {
   const r = task.result;
@@ -113,10 +116,45 @@ export async function runMicro(groups: readonly Group[], timeMs: number, log: (s
         w.destroy();
       }
     }
+    if (groups.includes('mem')) rows.push(...(await memRows(master, timeMs, log)));
   } finally {
     master.destroy();
   }
   return { rows, exitPath };
+}
+
+/** What guarding memory costs: mprotect (enforced or not, as the engine does it), a host write on
+ * the guest's behalf, and a request + reset, each without and with a per-request memory cap. */
+async function memRows(master: Master, timeMs: number, log: (s: string) => void): Promise<MicroRow[]> {
+  const rows: MicroRow[] = [];
+  const capped = Master.create(guestPath('reqs'), { limits: { memBytes: MEM_BYTES, requestTimeUs: 10_000_000, requestDirtyBytes: CAP_BYTES } });
+  try {
+    capped.runToReady();
+    log('mprotect round trips');
+    const w = master.fork('persist');
+    expectOk(w, 'echo warm');
+    const mp = await bench(timeMs, 'mprotect', () => void expectOk(w, `mprotect ${MEM_LOOP}`));
+    rows.push(rowFrom(mp, 'mem', 'mprotect of one page (R <-> RW)', 2 * MEM_LOOP, { loop: 2 * MEM_LOOP }));
+    for (const [m, cap] of [[master, 'no cap'], [capped, `cap ${CAP_BYTES >> 20} MiB`]] as const) {
+      log(`host writes, ${cap}`);
+      const wk = m === master ? w : m.fork('persist');
+      expectOk(wk, 'echo warm');
+      const t = await bench(timeMs, 'rand', () => void expectOk(wk, `rand ${MEM_LOOP}`));
+      rows.push(rowFrom(t, 'mem', `host write 256 B (getrandom), ${cap}`, MEM_LOOP, { loop: MEM_LOOP }));
+      const wp = m.fork('pages');
+      const r = await bench(timeMs, 'request', () => {
+        expectOk(wp, 'echo hello');
+        wp.reset();
+      });
+      rows.push(rowFrom(r, 'mem', `trivial request + reset, pages, ${cap}`, 1, { mode: 'pages' }));
+      wp.destroy();
+      if (wk !== w) wk.destroy();
+    }
+    w.destroy();
+  } finally {
+    capped.destroy();
+  }
+  return rows;
 }
 
 export function microTable(rows: MicroRow[]): string {

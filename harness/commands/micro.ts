@@ -19,10 +19,11 @@ Micro-benchmarks of the KVM engine, measured with tinybench through the koffi bi
   fork      creating a worker VM from a frozen master
   reset     reset time per mode (pages, full, hybrid) after a request dirtied 1/16/256/4096 pages
   request   round trip of a trivial request plus its reset, per mode (persist, pages, full, hybrid)
+  mem       mprotect round trip, host write and request + reset without / with a per-request memory cap
 
   --out FILE   results document to write (default results/micro-<timestamp>.json)
   --time MS    measuring time per benchmark (default 300)
-  --only GROUP run one group: exit | fork | reset | request
+  --only GROUP run one group: exit | fork | reset | request | mem
   --json       print the rows as JSON instead of a table
   --help       this text`;
 

@@ -7,6 +7,7 @@ static volatile char big[16 << 20] __attribute__((aligned(4096)));
 static char in[8192], out[8192];
 static volatile u64 sink;
 static volatile u64 bad_low = 8, bad_high = 0x7f0000000000UL;
+static char prot_page[4096] __attribute__((aligned(4096)));
 
 static int starts(const char *s, const char *p) { while (*p) if (*s++ != *p++) return 0; return 1; }
 static u64 parse_u(const char *s) { u64 v = 0; while (*s >= '0' && *s <= '9') v = v * 10 + (u64)(*s++ - '0'); return v; }
@@ -23,6 +24,22 @@ static u64 put_hex(char *o, u64 v) {
   return k;
 }
 static u64 copy(char *o, const char *s, u64 n) { for (u64 i = 0; i < n; i++) o[i] = s[i]; return n; }
+static int prot_of(char c) { return c == 'r' ? 1 : c == 'w' ? 3 : c == 'x' ? 5 : 0; } /* PROT_READ|WRITE|EXEC */
+
+/* "prot P A": a fresh page holding `ret`, mprotect(P) (r = R, w = RW, x = RX, n = NONE), then access A
+ * (r read, w write, x call). Prints the mprotect result and "done" if the access did not fault. */
+static u64 prot_cmd(const char *arg, char *o) {
+  i64 pg = sc6(9, 0, 4096, 3, 0x22, -1, 0);
+  if (pg < 0) { u64 k = copy(o, "mmap ", 5); return k + put_i(o + k, pg); }
+  *(volatile unsigned char *)pg = 0xc3;
+  i64 r = sc3(10, pg, 4096, prot_of(arg[0]));
+  u64 k = copy(o, "mprotect ", 9);
+  k += put_i(o + k, r);
+  if (arg[1] == ' ' && arg[2] == 'r') sink = *(volatile unsigned char *)pg;
+  else if (arg[1] == ' ' && arg[2] == 'w') *(volatile unsigned char *)pg = 0xc3;
+  else if (arg[1] == ' ' && arg[2] == 'x') ((void (*)(void))pg)();
+  return k + copy(o + k, " done", 5);
+}
 
 void gmain(u64 *sp) {
   (void)sp;
@@ -47,6 +64,40 @@ void gmain(u64 *sp) {
       i64 a = sc6(9, 0, (i64)bytes, 3, 0x22, -1, 0);
       if (a < 0) { k = copy(out, "mmap ", 5); k += put_i(out + k, a); }
       else { for (u64 i = 0; i < bytes; i += 4096) ((volatile char *)a)[i] = 1; k = copy(out, "touched", 7); }
+    }
+    else if (starts(in, "prot ")) k = prot_cmd(in + 5, out);
+    else if (starts(in, "mprotect ")) { /* N read-only/read-write round trips of one static page */
+      u64 c = parse_u(in + 9); i64 r = 0;
+      for (u64 i = 0; i < c && !r; i++) r = sc3(10, prot_page, 4096, 1) | sc3(10, prot_page, 4096, 3);
+      prot_page[0]++;
+      k = put_i(out, r);
+    }
+    else if (starts(in, "static-ro")) k = put_i(out, sc3(10, prot_page, 4096, 1)); /* left read-only */
+    else if (starts(in, "static-write")) { prot_page[1]++; k = copy(out, "ok", 2); }
+    else if (starts(in, "guard")) { /* 3 pages, the middle one PROT_NONE: a write into it must fault */
+      i64 a = sc6(9, 0, 3 * 4096, 3, 0x22, -1, 0);
+      i64 r = sc3(10, a + 4096, 4096, 0);
+      ((volatile char *)a)[0] = 1; ((volatile char *)a)[2 * 4096] = 1;
+      k = copy(out, "mprotect ", 9); k += put_i(out + k, r);
+      if (in[5] == ' ') ((volatile char *)a)[4096] = 1;
+      k += copy(out + k, " done", 5);
+    }
+    else if (starts(in, "readmem ")) { /* map N MiB and only read it */
+      u64 bytes = parse_u(in + 8) << 20;
+      i64 a = sc6(9, 0, (i64)bytes, 3, 0x22, -1, 0);
+      if (a < 0) { k = copy(out, "mmap ", 5); k += put_i(out + k, a); }
+      else { u64 s = 0; for (u64 i = 0; i < bytes; i += 4096) s += ((volatile char *)a)[i]; k = copy(out, s ? "nonzero" : "zeros", s ? 7 : 5); }
+    }
+    else if (starts(in, "rand ")) { /* N host writes of 256 bytes (getrandom) */
+      u64 c = parse_u(in + 5); i64 r = 0;
+      for (u64 i = 0; i < c && r >= 0; i++) r = sc3(318, secret, 256, 0);
+      k = put_i(out, r);
+    }
+    else if (starts(in, "mremap ")) { /* map N MiB, then move it (the host copies it) */
+      u64 bytes = parse_u(in + 7) << 20;
+      i64 a = sc6(9, 0, (i64)bytes, 3, 0x22, -1, 0);
+      i64 r = a < 0 ? a : sc6(25, a, (i64)bytes, (i64)bytes + 4096, 1, 0, 0);
+      k = put_i(out, r < 0 ? r : 0);
     }
     else if (starts(in, "enosys")) k = put_i(out, sc0(400));
     else if (starts(in, "random")) { i64 r = sc3(318, secret, 32, 0); k = put_i(out, r); }
