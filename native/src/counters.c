@@ -112,7 +112,11 @@ char *counters_json(const struct ib_counters *c, const char *exit_path, const ch
   sbf(&b, "},\"faults\":%llu,\"guestExits\":%llu,\"killed\":%llu,\"limitHits\":{", (unsigned long long)c->faults,
       (unsigned long long)c->exits_guest, (unsigned long long)c->killed);
   for (int i = 0; i < LIM_N; i++) sbf(&b, "%s\"%s\":%llu", i ? "," : "", limit_kind_names[i], (unsigned long long)c->limit_hits[i]);
-  sbf(&b, "},\"forks\":%llu,\"forkUsMean\":%.3f,\"bootUs\":%.3f}", (unsigned long long)c->forks,
+  sbf(&b, "},\"memGuard\":{\"pageTableChanges\":%llu,\"tlbFlushes\":%llu,\"pageTablePoolExhausted\":%llu,"
+          "\"capHostRefusals\":%llu,\"privateSetShrinks\":%llu}", (unsigned long long)c->pt_changes,
+      (unsigned long long)c->tlb_flushes, (unsigned long long)c->pt_pool_exhausted,
+      (unsigned long long)c->cap_host_refusals, (unsigned long long)c->private_shrinks);
+  sbf(&b, ",\"forks\":%llu,\"forkUsMean\":%.3f,\"bootUs\":%.3f}", (unsigned long long)c->forks,
       c->forks ? c->fork_ns_sum / 1000.0 / c->forks : 0.0, c->boot_ns / 1000.0);
   return b.p;
 }

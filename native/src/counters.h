@@ -44,6 +44,9 @@ struct ib_counters {
   uint32_t reset_us_sample[CTR_SAMPLES]; /* reset µs, most recent CTR_SAMPLES resets */
   uint64_t fork_ns_sum, forks;
   uint64_t boot_ns;
+  uint64_t pt_changes, tlb_flushes, pt_pool_exhausted; /* guest page protections (pt_prot.c) */
+  uint64_t cap_host_refusals;                         /* host allocations refused by the request cap */
+  uint64_t private_shrinks;                           /* `pages` resets that dropped a large private set */
 };
 
 void counters_add(struct ib_counters *dst, const struct ib_counters *src);

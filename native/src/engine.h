@@ -15,6 +15,7 @@
 
 #define IB_EXT_MAX 16      /* per-VM state slots for syscall families (see syscall.h) */
 #define IB_CAPTURE_MAX (1u << 20)
+#define PT_POOL_WORDS 8            /* bitmap words of the page-table pool (L_PT_POOL_SLOTS <= 512) */
 
 enum stop_reason {
   STOP_NONE = 0,
@@ -36,6 +37,7 @@ struct guest_proc {
   uint64_t at_random;                   /* guest address of the 16 AT_RANDOM bytes */
   uint64_t tid_address, robust_list;
   uint64_t generation;                  /* bumped on every change: lets reset skip the copy */
+  uint64_t pt_pool[PT_POOL_WORDS];      /* page-table pool slots in use (pt_prot.c) */
   struct alloc_map amap;                /* anonymous mappings */
 };
 
@@ -88,6 +90,8 @@ struct vm {
    * requests (fork.c, rebase_clock). Host-side deadlines of guest waits are kept in guest time. */
   int64_t mono_offset_ns;
   int at_frozen_state;       /* worker: memory and registers are the frozen master's (rebase next run) */
+  int tlb_stale;             /* page tables changed since the vCPU's TLB was last flushed (pt_prot.c) */
+  int pt_changed;            /* page tables changed since the last reset that puts the master's back */
 
   struct guest_proc proc;
   struct capture out[3]; /* index 1 = stdout, 2 = stderr */
@@ -106,6 +110,11 @@ struct vm {
   int timer_armed_tid; /* tid the timer signals, 0 = no timer */
   uint64_t deadline_ns;
   uint64_t dirty_cap_pages; /* 0 = no cap */
+  /* the cap where the host allocates (gmem.c): a host write on the guest's behalf may not take the
+   * private set past the cap. private_set: the worker's set bitmap (fork.c), private_pages: its size
+   * when the request started, req_host_pages: pages the host's writes added to it since */
+  const uint64_t *private_set;
+  uint64_t private_pages, req_host_pages;
 
   struct ib_counters ctr;
   void *ext[IB_EXT_MAX];

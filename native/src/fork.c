@@ -22,6 +22,10 @@
 /* a `full` reset re-populates the dropped private set only up to this size (16 MiB), so the
  * memory a worker holds between requests stays bounded (see worker_reset) */
 #define FULL_REPOPULATE_MAX_PAGES 4096
+/* a `pages` reset of a private set larger than this (64 MiB) drops it instead (a full reset without
+ * re-populating): one large request does not leave the worker holding that memory for good, and
+ * copying that much back costs more than dropping it */
+#define PRIVATE_SET_SHRINK_PAGES 16384
 
 #define DEFAULT_MEM (256ULL << 20)
 #define DEFAULT_BOOT_US 10000000ULL
@@ -96,6 +100,56 @@ fail:
   return NULL;
 }
 
+/* Reading a hole of a tmpfs file through a mapping allocates a page in the file (shmem has no
+ * zero page), so a worker that merely READ fresh guest memory would grow the shared memfd for
+ * good, invisible to the dirty log and the memory cap (measured: 256 MiB read = 256 MiB of shmem).
+ * At the freeze the memfd's holes are listed; each worker maps the holes from HOLE_OVERLAY_MIN up
+ * as anonymous private memory over its file mapping (reads map the zero page, writes allocate
+ * private pages as before, MADV_DONTNEED reads zeros = the master's content). */
+#define HOLE_OVERLAY_MIN (16 * GPAGE)
+#define HOLE_OVERLAY_MAX 8192 /* VMAs per worker stay far below vm.max_map_count */
+static int list_memfd_holes(ib_master *m) {
+  struct vm *vm = &m->vm;
+  uint64_t words = (vm->npages + 63) / 64, cap = 0;
+  m->data_map = calloc(words, 8);
+  if (!m->data_map) return -1;
+  off_t pos = 0, size = (off_t)vm->mem_size;
+  while (pos < size) {
+    off_t data = lseek(vm->memfd, pos, SEEK_DATA);
+    if (data < 0) data = size; /* ENXIO: only a hole is left */
+    if (data > pos) { /* hole [pos, data) */
+      uint64_t len = (uint64_t)(data - pos);
+      if (len >= HOLE_OVERLAY_MIN && m->nholes < HOLE_OVERLAY_MAX) {
+        if (m->nholes == cap) {
+          cap = cap ? cap * 2 : 256;
+          struct alloc_ext *n = realloc(m->holes, cap * sizeof(*n));
+          if (!n) return -1;
+          m->holes = n;
+        }
+        m->holes[m->nholes++] = (struct alloc_ext){.start = (uint64_t)pos, .len = len};
+      } else {
+        m->holes_uncovered_bytes += len;
+      }
+    }
+    if (data >= size) break;
+    off_t hole = lseek(vm->memfd, data, SEEK_HOLE);
+    if (hole < 0) hole = size;
+    for (uint64_t p = (uint64_t)data / GPAGE; p < ((uint64_t)hole + GPAGE - 1) / GPAGE && p < vm->npages; p++)
+      m->data_map[p / 64] |= 1ULL << (p % 64);
+    pos = hole;
+  }
+  return 0;
+}
+
+static int map_holes_anonymous(ib_worker *w) {
+  for (uint32_t i = 0; i < w->m->nholes; i++) {
+    const struct alloc_ext *h = &w->m->holes[i];
+    void *p = mmap(w->vm.mem + h->start, h->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    if (p == MAP_FAILED) { ib_set_error("fork: anonymous hole mapping: %s", strerror(errno)); return -1; }
+  }
+  return 0;
+}
+
 static int freeze(ib_master *m) {
   struct vm *vm = &m->vm;
   struct kvm_xsave xs;
@@ -126,6 +180,7 @@ static int freeze(ib_master *m) {
   m->snap_regs.rax = 0;
   m->snap_regs.rflags = m->snap_regs.r11; /* as the syscall return would set it */
   m->frozen_proc = vm->proc;
+  if (list_memfd_holes(m) < 0) { ib_set_error("freeze: listing the memory's holes: out of memory"); return -1; }
   m->frozen = 1;
   m->freeze_mono_ns = now_ns();
   return 0;
@@ -153,6 +208,8 @@ void master_destroy(ib_master *m) {
   if (m->nworkers) { ib_set_error("master still has %d workers", m->nworkers); return; }
   vm_free(&m->vm);
   free(m->json);
+  free(m->data_map);
+  free(m->holes);
   free(m);
 }
 
@@ -203,9 +260,10 @@ ib_worker *worker_fork(ib_master *m, int mode) {
   w->hybrid_threshold = vm->limits.hybrid_threshold_bytes;
   vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, m->vm.memfd, 0);
   if (vm->mem == MAP_FAILED) { vm->mem = NULL; ib_set_error("fork: mmap: %s", strerror(errno)); goto fail; }
-  if (vm_alloc_bitmaps(vm) < 0) goto fail;
+  if (map_holes_anonymous(w) < 0 || vm_alloc_bitmaps(vm) < 0) goto fail;
   w->since_reset = calloc(vm->bitmap_words, 8);
   w->scratch = calloc(vm->bitmap_words, 8);
+  vm->private_set = w->since_reset;
   if (vm_create_kvm(vm) < 0) goto fail;
   if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &m->snap_sregs) < 0) { ib_set_error("fork: KVM_SET_SREGS: %s", strerror(errno)); goto fail; }
   vm->proc = m->frozen_proc;
@@ -375,6 +433,8 @@ int worker_run_request(ib_worker *w, const void *in, size_t in_len, void *out, s
   vm->req = (struct request_io){.in = in ? in : (const uint8_t *)"", .in_len = in_len, .out = out, .out_cap = out_cap};
   vm->req_exits = vm->req_syscalls = 0;
   vm->dirty_cap_pages = vm->limits.request_dirty_bytes / GPAGE;
+  vm->private_pages = w->since_count;
+  vm->req_host_pages = 0;
   if (vm->resume) {
     long (*fn)(struct vm *) = vm->resume;
     vm->resume = NULL;
@@ -416,16 +476,20 @@ int worker_run_request(ib_worker *w, const void *in, size_t in_len, void *out, s
   return res->status;
 }
 
+/* one page back to the master's content; a page that was a hole at the freeze is zeroed (reading
+ * it through the master's mapping would allocate it in the memfd) */
+static void restore_page(ib_worker *w, uint64_t p) {
+  uint8_t *dst = w->vm.mem + p * GPAGE;
+  if (w->m->data_map[p / 64] >> (p % 64) & 1) memcpy(dst, w->m->vm.mem + p * GPAGE, GPAGE);
+  else memset(dst, 0, GPAGE);
+}
+
 /* copies the master's contents back over every page of the worker's private set (the list in
  * dirty-ring mode, the bitmap otherwise: both name the same pages) */
 static void restore_private_set(ib_worker *w) {
   struct vm *vm = &w->vm;
-  const uint8_t *master = w->m->vm.mem;
   if (vm->dt.ring.gfns) {
-    for (uint64_t i = 0; i < w->since_count; i++) {
-      uint64_t p = w->since_pages[i];
-      memcpy(vm->mem + p * GPAGE, master + p * GPAGE, GPAGE);
-    }
+    for (uint64_t i = 0; i < w->since_count; i++) restore_page(w, w->since_pages[i]);
     return;
   }
   for (uint64_t i = 0; i < vm->bitmap_words; i++) {
@@ -433,7 +497,7 @@ static void restore_private_set(ib_worker *w) {
     while (bits) {
       uint64_t p = i * 64 + __builtin_ctzll(bits);
       bits &= bits - 1;
-      memcpy(vm->mem + p * GPAGE, master + p * GPAGE, GPAGE);
+      restore_page(w, p);
     }
   }
 }
@@ -451,6 +515,10 @@ int worker_reset(ib_worker *w, int mode) {
   int repopulate = mode == IB_MODE_FULL && w->since_count <= FULL_REPOPULATE_MAX_PAGES;
   if (mode == IB_MODE_HYBRID) mode = w->since_count * GPAGE > w->hybrid_threshold ? IB_MODE_FULL : IB_MODE_PAGES;
   if (mode == IB_MODE_PAGES && vm->dt.overflow) mode = IB_MODE_FULL; /* the lists are incomplete */
+  if (mode == IB_MODE_PAGES && w->since_count > PRIVATE_SET_SHRINK_PAGES) {
+    mode = IB_MODE_FULL;
+    vm->ctr.private_shrinks++;
+  }
   if (mode == IB_MODE_PAGES) {
     /* the whole private set: its pages stay writable without logging, so any of them may have
      * been written by this request */
@@ -482,6 +550,10 @@ int worker_reset(ib_worker *w, int mode) {
     vm->ctr.resets_full++;
   }
   if (vm->proc.generation != m->frozen_proc.generation) vm->proc = m->frozen_proc;
+  if (vm->pt_changed) { /* the master's page tables are back: the TLB may hold the request's */
+    vm->tlb_stale = 1;
+    vm->pt_changed = 0;
+  }
   sys_hooks_reset(vm, mode == IB_MODE_FULL);
   apply_worker_fixups(w);
   if (vm->dt.ring.gfns && !vm->dt.overflow) { /* the host's writes of the reset are the baseline */

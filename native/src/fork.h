@@ -12,6 +12,12 @@ struct ib_master {
   uint64_t resume_rip;         /* after the `out` of the ready hypercall */
   struct guest_proc frozen_proc;
   struct ib_counters retired;  /* counters of destroyed workers */
+  /* the memfd's contents at the freeze (see map_holes_anonymous in fork.c): a bit per page that
+   * holds data, and the holes a worker maps anonymously */
+  uint64_t *data_map;
+  struct alloc_ext *holes;
+  uint32_t nholes;
+  uint64_t holes_uncovered_bytes; /* holes too small to overlay (a read there allocates in the memfd) */
   int nworkers;
   struct ib_worker *workers;   /* live workers (list) */
   char *json;

@@ -11,7 +11,8 @@
 int gm_valid(const struct vm *vm, uint64_t gva, uint64_t len);
 /* host pointer for reading len bytes at gva, or NULL */
 const void *gm_read_ptr(const struct vm *vm, uint64_t gva, uint64_t len);
-/* host pointer for writing len bytes at gva (marks them dirty), or NULL */
+/* host pointer for writing len bytes at gva (marks them dirty), or NULL; NULL too when the write
+ * would take a worker past its per-request memory cap (the request is then stopped, limit-memory) */
 void *gm_write_ptr(struct vm *vm, uint64_t gva, uint64_t len);
 /* 0 or -EFAULT */
 int gm_read(const struct vm *vm, uint64_t gva, void *dst, uint64_t len);

@@ -206,6 +206,8 @@ int vm_write_low_layout(struct vm *vm) {
   memset(mem, 0, L_USER);
   const uint64_t AD = PTE_A | PTE_D; /* preset: the CPU never writes page tables (no dirty pages) */
   put64(mem, L_PML4, L_PDPT | PTE_P | PTE_W | PTE_U | AD);
+  put64(mem, L_PML4_ALT, L_PDPT | PTE_P | PTE_W | PTE_U | AD); /* identical: CR3 switches flush the TLB */
+  _Static_assert(L_PML4_ALT >= L_LOW_END && L_PT_POOL >= L_LOW_END, "PML4 copy and page-table pool are not mapped");
   uint64_t gib = (size + (1ULL << 30) - 1) >> 30;
   for (uint64_t g = 0; g < gib; g++) put64(mem, L_PDPT + g * 8, (L_PD0 + g * GPAGE) | PTE_P | PTE_W | PTE_U | AD);
   /* first 2 MiB: 4 KiB pages, only what the stub needs */

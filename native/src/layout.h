@@ -19,6 +19,9 @@
 #define L_SCRATCH 0x12000ULL /* stub scratch: user, read-write, NX */
 #define L_XSAVE 0x13000ULL   /* frozen FPU/XSAVE image (2 pages), user read-only, NX */
 #define L_LOW_END 0x15000ULL /* first page not mapped in the low 2 MiB */
+#define L_PML4_ALT 0x15000ULL /* a copy of the PML4: switching CR3 between the two flushes the TLB (pt_prot.c) */
+#define L_PT_POOL 0x16000ULL /* page tables of split 2 MiB regions: pool up to L_USER, minus the PDs (not mapped) */
+#define L_PT_POOL_SLOTS ((L_USER - L_PT_POOL) / GPAGE)
 #define L_USER 0x200000ULL   /* guest program memory starts here (2 MiB pages) */
 
 /* I/O ports: the stub's syscall exit and the exception report */

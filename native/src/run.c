@@ -5,6 +5,7 @@
 #include "engine.h"
 #include "syscall.h"
 #include "net.h"
+#include "pt_prot.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -156,6 +157,11 @@ int vm_run(struct vm *vm, uint64_t time_limit_us) {
 
   tls_run = run;
   while (vm->stop == STOP_NONE) {
+    if (vm->tlb_stale && pt_flush_tlb(vm) < 0) { /* never run on translations the host took back */
+      vm->ctr.killed++;
+      vm_stop(vm, STOP_KILLED, "TLB flush after a page-table change failed: %s", strerror(errno));
+      break;
+    }
     int rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
     run->kvm_dirty_regs = 0;
     vm->req_exits++;
@@ -203,8 +209,9 @@ int vm_run(struct vm *vm, uint64_t time_limit_us) {
     case KVM_EXIT_INTR:
       vm->ctr.exits[EXK_INTR]++;
       break;
-    case KVM_EXIT_DIRTY_RING_FULL: /* collect and re-arm; the run goes on */
+    case KVM_EXIT_DIRTY_RING_FULL: /* collect and re-arm; the run goes on unless over the memory cap */
       dt_ring_full(vm);
+      check_dirty_cap(vm);
       break;
     case KVM_EXIT_SHUTDOWN:
       vm->ctr.exits[EXK_SHUTDOWN]++;

@@ -41,8 +41,6 @@ ib_stub_start:
   je net_accept4
   cmp $43, %rax               /* accept */
   je net_accept
-  cmp $10, %rax               /* mprotect */
-  je 40f
 5:
   out %al, $PORT_SYSCALL      /* the host handles the call and sets rax (and rflags = r11) */
 6:
@@ -109,14 +107,6 @@ ib_stub_start:
   jmp 6b
 31: /* gettid: the running guest thread (src/threads.c keeps it current) */
   mov DATA(D_TID), %eax
-  jmp 6b
-
-40: /* mprotect(addr, len, prot): NOT ENFORCED (all user memory is mapped RWX with 2 MiB pages), so
-     * the host would only check the alignment and return 0; answered here without an exit. Not
-     * counted in the host's syscall counters (only calls that exit are). Unaligned: the host's EINVAL. */
-  test $0xfff, %edi
-  jnz 5b
-  xor %eax, %eax
   jmp 6b
 
 .endm

@@ -5,6 +5,7 @@
 #include "fdtable.h"
 #include "policy.h"
 #include "sys_mem.h"
+#include "pt_prot.h"
 #include "syscall.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,7 @@ static long sys_mmap(struct vm *vm, const uint64_t a[6]) {
   if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE) return -EINVAL;
   int fixed = (flags & (MAP_FIXED | LX_MAP_FIXED_NOREPLACE)) != 0;
   int noreplace = (flags & LX_MAP_FIXED_NOREPLACE) != 0;
-  if (flags & MAP_ANONYMOUS) return mem_map(vm, addr, len, fixed, noreplace);
+  if (flags & MAP_ANONYMOUS) return mem_map_prot(vm, addr, len, fixed, noreplace, (int)(prot & PT_PROT_RWX));
   if (off % GPAGE) return -EINVAL;
   if (!len) return -EINVAL;
   struct fd_ofd *o = fdt_lookup(vm, gfd);
@@ -56,6 +57,10 @@ static long sys_mmap(struct vm *vm, const uint64_t a[6]) {
       return -EIO;
     }
   }
+  if (pt_protect(vm, (uint64_t)at, PAGE_UP(len), (int)(prot & PT_PROT_RWX)) < 0) {
+    mem_unmap(vm, (uint64_t)at, len);
+    return -ENOMEM;
+  }
   return at;
 }
 
@@ -69,6 +74,7 @@ static long sys_mremap(struct vm *vm, const uint64_t a[6]) {
   if (old % GPAGE || !nlen || (flags & ~(uint64_t)(LX_MREMAP_MAYMOVE | LX_MREMAP_FIXED))) return -EINVAL;
   if ((flags & LX_MREMAP_FIXED) && !(flags & LX_MREMAP_MAYMOVE)) return -EINVAL;
   if (!olen || old < p->mmap_lo || old + olen > p->mmap_hi) return -EFAULT;
+  int prot = pt_prot_at(vm, old); /* the new pages get the mapping's protection (of its first page) */
   if (!(flags & LX_MREMAP_FIXED)) {
     if (nlen <= olen) {
       if (nlen < olen) mem_unmap(vm, old + nlen, olen - nlen);
@@ -76,12 +82,12 @@ static long sys_mremap(struct vm *vm, const uint64_t a[6]) {
     }
     /* grow in place when the pages after the mapping are free */
     if (old + nlen <= p->mmap_hi && !alloc_overlaps(&p->amap, old + olen, nlen - olen)) {
-      long r = mem_map(vm, old + olen, nlen - olen, 1, 1);
+      long r = mem_map_prot(vm, old + olen, nlen - olen, 1, 1, prot);
       if (r >= 0) return (long)old;
     }
     if (!(flags & LX_MREMAP_MAYMOVE)) return -ENOMEM;
   }
-  long dst = (flags & LX_MREMAP_FIXED) ? mem_map(vm, a[4], nlen, 1, 0) : mem_map(vm, 0, nlen, 0, 0);
+  long dst = (flags & LX_MREMAP_FIXED) ? mem_map_prot(vm, a[4], nlen, 1, 0, prot) : mem_map_prot(vm, 0, nlen, 0, 0, prot);
   if (dst < 0) return dst;
   uint64_t keep = olen < nlen ? olen : nlen;
   void *to = gm_write_ptr(vm, (uint64_t)dst, keep);

@@ -3,6 +3,7 @@
  * revert to the master's contents) and zeroes what the frozen master had allocated there. */
 #include "syscall.h"
 #include "sys_mem.h"
+#include "pt_prot.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -28,6 +29,10 @@ void mem_zero_range(struct vm *vm, uint64_t addr, uint64_t len) {
 }
 
 long mem_map(struct vm *vm, uint64_t addr, uint64_t len, int fixed, int noreplace) {
+  return mem_map_prot(vm, addr, len, fixed, noreplace, PT_PROT_RWX);
+}
+
+long mem_map_prot(struct vm *vm, uint64_t addr, uint64_t len, int fixed, int noreplace, int prot) {
   struct guest_proc *p = &vm->proc;
   if (len == 0) return -EINVAL;
   len = PAGE_UP(len);
@@ -48,6 +53,11 @@ long mem_map(struct vm *vm, uint64_t addr, uint64_t len, int fixed, int noreplac
   }
   if (alloc_insert(&p->amap, addr, len) < 0) return -ENOMEM;
   p->generation++;
+  if (pt_protect(vm, addr, len, prot) < 0) { /* page-table pool exhausted */
+    alloc_remove(&p->amap, addr, len);
+    pt_protect(vm, addr, len, 0);
+    return -ENOMEM;
+  }
   return (long)addr;
 }
 
@@ -61,6 +71,7 @@ long mem_unmap(struct vm *vm, uint64_t addr, uint64_t len) {
   if (alloc_remove(&p->amap, addr, len) < 0) return -ENOMEM;
   mem_zero_range(vm, addr, len);
   p->generation++;
+  pt_protect(vm, addr, len, 0); /* not present; pool exhausted: left as it was (counted), reads zeros */
   return 0;
 }
 
@@ -74,7 +85,7 @@ static long sys_mmap(struct vm *vm, const uint64_t a[6]) {
   uint64_t flags = a[3];
   if (!(flags & LX_MAP_ANONYMOUS)) return -ENODEV; /* file mappings: not in the core */
   int fixed = (flags & (LX_MAP_FIXED | LX_MAP_FIXED_NOREPLACE)) != 0;
-  return mem_map(vm, a[0], a[1], fixed, (flags & LX_MAP_FIXED_NOREPLACE) != 0);
+  return mem_map_prot(vm, a[0], a[1], fixed, (flags & LX_MAP_FIXED_NOREPLACE) != 0, (int)(a[2] & PT_PROT_RWX));
 }
 
 static long sys_munmap(struct vm *vm, const uint64_t a[6]) { return mem_unmap(vm, a[0], a[1]); }
@@ -94,11 +105,15 @@ static long sys_brk(struct vm *vm, const uint64_t a[6]) {
   return (long)want;
 }
 
+#define LX_PROT_KNOWN (PT_PROT_RWX | 0x8 /* PROT_SEM */ | 0x01000000 /* GROWSDOWN */ | 0x02000000 /* GROWSUP */)
+/* enforced on the guest's page tables (pt_prot.c). Ranges outside guest user memory: ENOMEM, as
+ * Linux answers for unmapped ranges (the low 2 MiB, stub and page tables, are never changed) */
 static long sys_mprotect(struct vm *vm, const uint64_t a[6]) {
-  (void)vm;
-  if (a[0] % GPAGE) return -EINVAL;
-  return 0; /* not enforced: all user pages are RWX. The stub answers aligned calls in the guest
-               (stub.S, mprotect); only calls that reach here are counted */
+  uint64_t addr = a[0], len = PAGE_UP(a[1]);
+  if (addr % GPAGE || a[2] & ~(uint64_t)LX_PROT_KNOWN || len < a[1]) return -EINVAL;
+  if (!len) return 0;
+  if (!gm_valid(vm, addr, len)) return -ENOMEM;
+  return pt_protect(vm, addr, len, (int)(a[2] & PT_PROT_RWX));
 }
 
 #define LX_MADV_DONTNEED 4

@@ -5,7 +5,9 @@
 /* reserve len bytes (page multiple) of zeroed anonymous memory; fixed: exactly at addr
  * (replacing what is there), else anywhere in the mmap region. address or -errno */
 long mem_map(struct vm *vm, uint64_t addr, uint64_t len, int fixed, int noreplace);
-/* release [addr, addr+len): later reads see zeros; 0 or -errno */
+/* the same with the guest's protection (PT_PROT_* bits; mem_map: read-write-execute) */
+long mem_map_prot(struct vm *vm, uint64_t addr, uint64_t len, int fixed, int noreplace, int prot);
+/* release [addr, addr+len): later reads see zeros, accesses fault (not present); 0 or -errno */
 long mem_unmap(struct vm *vm, uint64_t addr, uint64_t len);
 /* make [addr, addr+len) read as zeros again without unmapping it */
 void mem_zero_range(struct vm *vm, uint64_t addr, uint64_t len);
