@@ -27,6 +27,12 @@ const DEFAULT_THRESHOLD_BYTES = 1 << 20;
 const SCENARIO_THRESHOLD_BYTES: Record<string, number> = { 'python-wsgi': 4 << 20, 'deno-react-ssr': 4 << 20 };
 const DEFAULT_MAX_REQUEST_MS = 5000;
 const DEFAULT_MEMORY_MB = 512;
+/** Per-request memory cap passed to the engine server (--max-request-mb; setting maxRequestMb,
+ * 0 = none). The engine counts a worker's private memory since its last full reset and refuses a
+ * host allocation that would pass it (native/DESIGN.md "Limits"). python-wsgi and deno-react-ssr
+ * hold ~2 MiB in steady state: 256 MiB is >100x headroom, yet bounds what one request (or a
+ * persist worker over a run) can make the host allocate on an 80 GiB sparse guest. */
+export const DEFAULT_MAX_REQUEST_MB = 256;
 
 /** What a scenario's runtime needs from the engine beyond its launch spec (settings override). */
 interface ScenarioEngineDefaults {
@@ -77,7 +83,7 @@ export function engineServerOptions(mode: ResetMode, settings: Partial<ScenarioS
     workers: Math.max(1, positiveInt(settings.workers, 1, 'workers')),
     masterWarmup: positiveInt(settings.engineWarmup, d.engineWarmup ?? 0, 'engineWarmup'),
     maxRequestMs: Math.max(1, positiveInt(settings.maxRequestMs, DEFAULT_MAX_REQUEST_MS, 'maxRequestMs')),
-    maxRequestMb: positiveInt(settings.maxRequestMb, 0, 'maxRequestMb'),
+    maxRequestMb: positiveInt(settings.maxRequestMb, DEFAULT_MAX_REQUEST_MB, 'maxRequestMb'),
     memoryMb: Math.max(16, positiveInt(settings.memoryMb, d.memoryMb ?? DEFAULT_MEMORY_MB, 'memoryMb')),
     statsFile,
   };
