@@ -7,6 +7,7 @@
 #include "gmem.h"
 #include "dirty_track.h"
 #include "syscall.h"
+#include "sys_mem.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,7 @@ ib_master *master_create(const char *path, const char *const *argv, const char *
   if (vm_probe_exit_path(vm, &ring0) < 0 || vm_set_user_sregs(vm) < 0) goto fail;
   uint64_t entry, sp;
   if (elf_load_program(vm, path, argv, envp, &entry, &sp) < 0) goto fail;
+  mem_hide_unmapped(vm);
   struct kvm_regs r;
   memset(&r, 0, sizeof(r));
   r.rip = entry;
@@ -146,6 +148,8 @@ static int map_holes_anonymous(ib_worker *w) {
     const struct alloc_ext *h = &w->m->holes[i];
     void *p = mmap(w->vm.mem + h->start, h->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
     if (p == MAP_FAILED) { ib_set_error("fork: anonymous hole mapping: %s", strerror(errno)); return -1; }
+    /* as the private copies of file pages were: 4 KiB pages, so the host holds what KVM logs */
+    madvise(p, h->len, MADV_NOHUGEPAGE);
   }
   return 0;
 }

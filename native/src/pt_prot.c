@@ -73,19 +73,27 @@ unsigned pt_pool_used(const struct guest_proc *p) {
   return n;
 }
 
-/* one 2 MiB region, [lo, hi) inside it; 1 if an entry changed, 0, or -ENOMEM */
+/* Return values of protect_region. The TLB caches present translations only (x86: nothing is
+ * cached for a not-present entry), so a change that only makes not-present pages present needs no
+ * flush; any change to a present entry does (a stale entry would be too permissive, or too strict:
+ * a spurious fault). */
+#define PR_SAME 0
+#define PR_CHANGED 1       /* only not-present entries changed */
+#define PR_CHANGED_FLUSH 2 /* a present entry changed */
+
+/* one 2 MiB region, [lo, hi) inside it: PR_* or -ENOMEM */
 static int protect_region(struct vm *vm, uint64_t region, uint64_t lo, uint64_t hi, int prot) {
   uint64_t po = pde_off(region), pde = get64(vm, po), flags = leaf_flags(prot);
   if (lo == region && hi == region + HUGE2M) {
     uint64_t huge = region | PTE_PS | flags;
-    if (pde == huge) return 0;
+    if (pde == huge) return PR_SAME;
     if (is_table(pde)) pool_free(vm, pde & PTE_ADDR);
     put64(vm, po, huge);
-    return 1;
+    return (pde & PTE_P) ? PR_CHANGED_FLUSH : PR_CHANGED;
   }
   uint64_t pt;
   if (!is_table(pde)) {
-    if (prot_of(pde) == prot) return 0;
+    if (prot_of(pde) == prot) return PR_SAME;
     pt = pool_alloc(vm);
     if (!pt) {
       vm->ctr.pt_pool_exhausted++;
@@ -99,33 +107,35 @@ static int protect_region(struct vm *vm, uint64_t region, uint64_t lo, uint64_t 
   } else {
     pt = pde & PTE_ADDR;
   }
-  int changed = 0;
+  int changed = PR_SAME;
   for (uint64_t a = lo; a < hi; a += GPAGE) {
-    uint64_t off = pt + ((a - region) / GPAGE) * 8, e = a | flags;
-    if (get64(vm, off) == e) continue;
+    uint64_t off = pt + ((a - region) / GPAGE) * 8, e = a | flags, old = get64(vm, off);
+    if (old == e) continue;
     put64(vm, off, e);
-    changed = 1;
+    if (old & PTE_P) changed = PR_CHANGED_FLUSH;
+    else if (changed == PR_SAME) changed = PR_CHANGED;
   }
-  if (!changed) return 0;
-  uint64_t first = get64(vm, pt) & PTE_FLAGS; /* fold back into a 2 MiB page when all agree */
+  if (changed == PR_SAME) return PR_SAME;
+  /* fold back into a 2 MiB page when all agree (same permissions: cached 4 KiB entries stay right) */
+  uint64_t first = get64(vm, pt) & PTE_FLAGS;
   for (unsigned i = 1; i < 512; i++)
-    if ((get64(vm, pt + i * 8) & PTE_FLAGS) != first) return 1;
+    if ((get64(vm, pt + i * 8) & PTE_FLAGS) != first) return changed;
   pool_free(vm, pt);
   put64(vm, po, region | PTE_PS | first);
-  return 1;
+  return changed;
 }
 
 int pt_protect(struct vm *vm, uint64_t addr, uint64_t len, int prot) {
   if (addr % GPAGE || len % GPAGE || !gm_valid(vm, addr, len)) return -EINVAL;
-  int rc = 0, changed = 0;
+  int rc = 0, changed = PR_SAME;
   for (uint64_t a = addr, end = addr + len; a < end && rc >= 0;) {
     uint64_t region = a & ~(HUGE2M - 1), hi = region + HUGE2M < end ? region + HUGE2M : end;
     rc = protect_region(vm, region, a, hi, prot & PT_PROT_RWX);
-    if (rc > 0) changed = 1;
+    if (rc > changed) changed = rc;
     a = hi;
   }
-  if (changed) {
-    vm->tlb_stale = 1;
+  if (changed == PR_CHANGED_FLUSH) vm->tlb_stale = 1;
+  if (changed != PR_SAME) { /* a reset putting the master's tables back changes present entries */
     vm->pt_changed = 1;
     vm->proc.generation++;
     vm->ctr.pt_changes++;

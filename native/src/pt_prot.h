@@ -5,8 +5,9 @@
  * back when its pages agree again. PROT_NONE = not present, no PROT_WRITE = read-only, no PROT_EXEC
  * = NX (PROT_EXEC alone reads too: x86 without protection keys). Page-table pages are guest memory:
  * host writes mark them dirty, so the reset modes put the master's tables back with the rest of
- * the private set; the pool's state lives in struct guest_proc (restored with it). A change leaves
- * the vCPU's TLB stale: vm->tlb_stale asks vm_run to flush before the guest runs again. */
+ * the private set; the pool's state lives in struct guest_proc (restored with it). A change of a
+ * present entry leaves the vCPU's TLB stale: vm->tlb_stale asks vm_run to flush before the guest
+ * runs again (making not-present pages present needs none: the TLB holds present entries only). */
 #ifndef IB_PT_PROT_H
 #define IB_PT_PROT_H
 #include "engine.h"

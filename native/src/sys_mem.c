@@ -61,6 +61,17 @@ long mem_map_prot(struct vm *vm, uint64_t addr, uint64_t len, int fixed, int nor
   return (long)addr;
 }
 
+void mem_hide_unmapped(struct vm *vm) {
+  const struct guest_proc *p = &vm->proc;
+  uint64_t at = p->mmap_lo;
+  for (uint32_t i = 0; i <= p->amap.n; i++) {
+    uint64_t end = i < p->amap.n ? p->amap.ext[i].start : p->mmap_hi;
+    if (end > p->mmap_hi) end = p->mmap_hi;
+    if (end > at) pt_protect(vm, at, end - at, 0); /* pool exhausted: stays mapped, as before */
+    if (i < p->amap.n && p->amap.ext[i].start + p->amap.ext[i].len > at) at = p->amap.ext[i].start + p->amap.ext[i].len;
+  }
+}
+
 long mem_unmap(struct vm *vm, uint64_t addr, uint64_t len) {
   struct guest_proc *p = &vm->proc;
   if (addr % GPAGE || len == 0) return -EINVAL;

@@ -9,6 +9,9 @@ long mem_map(struct vm *vm, uint64_t addr, uint64_t len, int fixed, int noreplac
 long mem_map_prot(struct vm *vm, uint64_t addr, uint64_t len, int fixed, int noreplace, int prot);
 /* release [addr, addr+len): later reads see zeros, accesses fault (not present); 0 or -errno */
 long mem_unmap(struct vm *vm, uint64_t addr, uint64_t len);
+/* makes the mmap area's free parts not present (master creation, after the ELF loader): a fresh
+ * mmap then only makes pages present, which needs no TLB flush (pt_prot.c) */
+void mem_hide_unmapped(struct vm *vm);
 /* make [addr, addr+len) read as zeros again without unmapping it */
 void mem_zero_range(struct vm *vm, uint64_t addr, uint64_t len);
 #endif
