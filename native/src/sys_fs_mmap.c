@@ -40,7 +40,7 @@ static long sys_mmap(struct vm *vm, const uint64_t a[6]) {
   }
   struct stat st;
   if (fstat(o->host_fd, &st) < 0) return -errno;
-  long at = mem_map(vm, addr, len, fixed, noreplace);
+  long at = mem_map_prot(vm, addr, len, fixed, noreplace, (int)(prot & PT_PROT_RWX)); /* host writes ignore it */
   if (at < 0) return at;
   uint64_t fsize = (uint64_t)st.st_size, n = 0;
   if (off < fsize) n = fsize - off < len ? fsize - off : len;
@@ -56,10 +56,6 @@ static long sys_mmap(struct vm *vm, const uint64_t a[6]) {
       mem_unmap(vm, (uint64_t)at, len);
       return -EIO;
     }
-  }
-  if (pt_protect(vm, (uint64_t)at, PAGE_UP(len), (int)(prot & PT_PROT_RWX)) < 0) {
-    mem_unmap(vm, (uint64_t)at, len);
-    return -ENOMEM;
   }
   return at;
 }
