@@ -21,6 +21,15 @@ test('micro: fork and request groups give rows with positive timings', { skip: k
   assert.match(microTable(rows), /fork worker/);
 });
 
+test('micro: the mem group measures mprotect and host writes / requests without and with a memory cap', { skip: kvm.ok ? false : `/dev/kvm unusable: ${kvm.reason}` }, async () => {
+  const { rows } = await runMicro(['mem'], 20, () => {});
+  const names = rows.map((r) => r.name);
+  assert.ok(names.some((n) => n.startsWith('mprotect')), names.join(', '));
+  assert.equal(names.filter((n) => n.includes('no cap')).length, 2, names.join(', '));
+  assert.equal(names.filter((n) => / cap \d+ MiB/.test(n)).length, 2, names.join(', '));
+  for (const r of rows) assert.ok(r.meanUs > 0 && Number.isFinite(r.meanUs), `${r.name}: ${r.meanUs}`);
+});
+
 test('run --micro: the micro rows land in the run document and the claims use the measured exit cost', { skip: kvm.ok ? false : `/dev/kvm unusable: ${kvm.reason}` }, async () => {
   // one unavailable target: the plan has rows (skipped) and no server starts
   const targetList = [unavailableTarget('nothing', 'a target this test never runs', 'not part of this test')];
