@@ -54,6 +54,10 @@ static long do_clone(struct vm *vm, uint64_t flags, uint64_t stack, uint64_t pti
   if (err) return err;
   struct kvm_sregs s;
   if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) return -EIO;
+  /* on hardware KVM rip is still at the `out` until the exit completes: the child's registers
+   * are the parent's after it (a child started on the `out` issued a second syscall, rax 0 =
+   * read, and returned into the parent's branch of clone on its own stack: #PF at rip 0) */
+  thr_complete_io(vm);
   int32_t tid = tt->next_tid++;
   if ((flags & LX_CLONE_PARENT_SETTID) && gm_write(vm, ptid, &tid, 4)) return -EFAULT;
   if ((flags & LX_CLONE_CHILD_SETTID) && gm_write(vm, ctid, &tid, 4)) return -EFAULT;

@@ -76,8 +76,7 @@ static int park_for_restart(struct vm *vm, long *rax) {
   if (!other || r->rcx < L_USER + 2 || !gm_valid(vm, sys_at, 2) || vm->mem[sys_at] != 0x0f || vm->mem[sys_at + 1] != 0x05)
     return 0;
   thr_save_current(vm, T_RESTART, (int64_t)nr);
-  tt->t[tt->cur].regs.rip = sys_at;
-  tt->t[tt->cur].regs.rax = nr;
+  thr_set_restart(vm, sys_at, nr);
   *rax = thr_schedule(vm);
   return 1;
 }
