@@ -1,5 +1,6 @@
 /* Time: the stub answers clock_gettime for the common clocks inside the guest; these are the
- * host fallbacks (other clocks, bad pointers, gettimeofday, time). Sleeping is virtual. */
+ * host fallbacks (other clocks, bad pointers, gettimeofday, time). Sleeping (nanosleep,
+ * clock_nanosleep) belongs to the threads family (sys_thread.c): virtual with one thread. */
 #include "syscall.h"
 #include <errno.h>
 #include <time.h>
@@ -40,22 +41,9 @@ static long sys_time(struct vm *vm, const uint64_t a[6]) {
   return t;
 }
 
-static long sys_nanosleep(struct vm *vm, const uint64_t a[6]) {
-  struct timespec ts;
-  if (gm_read(vm, a[0], &ts, sizeof(ts))) return -EFAULT;
-  return ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L ? -EINVAL : 0; /* virtual: returns at once */
-}
-
-static long sys_clock_nanosleep(struct vm *vm, const uint64_t a[6]) {
-  struct timespec ts;
-  return gm_read(vm, a[2], &ts, sizeof(ts)) ? -EFAULT : 0;
-}
-
 SYS_FAMILY(time) {
-  sys_register(35, "nanosleep", sys_nanosleep);
   sys_register(96, "gettimeofday", sys_gettimeofday);
   sys_register(201, "time", sys_time);
   sys_register(228, "clock_gettime", sys_clock_gettime);
   sys_register(229, "clock_getres", sys_clock_getres);
-  sys_register(230, "clock_nanosleep", sys_clock_nanosleep);
 }
