@@ -56,8 +56,10 @@ KVM_TEST(reset_worker_clock_restarts_at_the_freeze_instant) {
     int64_t took = host_mono_ns() - t0; /* the request itself (long under an emulated CPU) */
     CHECK(g > 0, "clock request failed");
     int64_t since_freeze = g - frozen;
-    /* rebased: only the time the request ran; not rebased: the gap before it as well */
-    CHECK(since_freeze > -50000000LL && since_freeze < took + 50000000LL,
+    /* rebased: only the time the request ran; not rebased: the gap before it as well. Half the
+     * gap of slack: the stub's TSC scale is calibrated over 2 ms, which an emulated CPU (the test
+     * bed) gets a few % wrong (seen: 64 ms off after 1.3 s) */
+    CHECK(since_freeze > -(int64_t)GAP_MS * 500000LL && since_freeze < took + GAP_MS * 500000LL,
           "request %d: guest clock %lld ms after the freeze, host %lld ms, request %lld ms", i,
           (long long)(since_freeze / 1000000), (long long)((host_mono_ns() - frozen) / 1000000), (long long)(took / 1000000));
     CHECK_EQ(ib_worker_reset(w, -1), IB_MODE_PAGES);
