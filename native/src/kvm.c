@@ -177,7 +177,12 @@ int vm_create_kvm(struct vm *vm) {
   xcrs.xcrs[0].xcr = 0;
   xcrs.xcrs[0].value = g_xcr0;
   if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &xcrs) < 0) { ib_set_error("KVM_SET_XCRS: %s", strerror(errno)); return -1; }
-  if (vm_set_lstar(vm, g_exit_ring0 == 1) < 0 || vm_sync_tsc(vm) < 0) return -1;
+  uint32_t idx[N_SYSCALL_MSRS + 1];
+  uint64_t val[N_SYSCALL_MSRS + 1];
+  syscall_msrs(g_exit_ring0 == 1, idx, val);
+  idx[N_SYSCALL_MSRS] = MSR_TSC; /* one KVM_SET_MSRS per vCPU, as before */
+  val[N_SYSCALL_MSRS] = host_tsc();
+  if (set_msrs(vm, idx, val, N_SYSCALL_MSRS + 1) < 0) return -1;
   vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
   return 0;
 }
