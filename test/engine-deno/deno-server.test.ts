@@ -18,6 +18,7 @@ import { probeIsolation } from '../../harness/isolation.ts';
 import { runPerRequest } from '../../harness/load/per-request.ts';
 import { LoadRecorder } from '../../harness/load/recorder.ts';
 import { clientBinary } from '../../harness/load/client-binary.ts';
+import { engineSkip } from '../support/engine-skip.ts';
 
 const MODES: ResetMode[] = ['persist', 'pages', 'full', 'hybrid'];
 /** page requests per mode in the endurance run (the issue asks 1,000; see ENDURANCE below) */
@@ -26,7 +27,8 @@ const ENDURANCE_REQUESTS = Number(process.env.ISOBENCH_DENO_ENDURANCE || 1000);
 const RSS_BOUND_BYTES = 16 << 20;
 
 const deno = await denoReactSsr.availability();
-const skip = !existsSync('/dev/kvm')
+const skip = engineSkip(
+  !existsSync('/dev/kvm')
   ? 'needs /dev/kvm'
   : !existsSync(process.env.ISOBENCH_ENGINE_SERVER || ENGINE_SERVER)
     ? 'engine server not built (make -C native)'
@@ -34,7 +36,7 @@ const skip = !existsSync('/dev/kvm')
       ? `deno-react-ssr unavailable: ${deno.reason}`
       : !existsSync(clientBinary)
         ? 'per-request client not built (make -C native)'
-        : false;
+        : false);
 
 
 

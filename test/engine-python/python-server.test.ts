@@ -24,6 +24,7 @@ import { probeIsolation } from '../../harness/isolation.ts';
 import { runPerRequest } from '../../harness/load/per-request.ts';
 import { LoadRecorder } from '../../harness/load/recorder.ts';
 import { clientBinary } from '../../harness/load/client-binary.ts';
+import { engineSkip } from '../support/engine-skip.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const scenarioDir = path.join(root, 'scenarios/python-wsgi');
@@ -43,13 +44,14 @@ const RSS_BOUND_BYTES = 16 << 20;
 const REFUSED = /^(EACCES|EPERM|ENOENT)$/;
 
 const python = await pythonWsgi.availability();
-const skip = !existsSync('/dev/kvm')
+const skip = engineSkip(
+  !existsSync('/dev/kvm')
   ? 'needs /dev/kvm'
   : !existsSync(process.env.ISOBENCH_ENGINE_SERVER || ENGINE_SERVER)
     ? 'engine server not built (make -C native)'
     : !python.ok
       ? `python-wsgi unavailable: ${python.reason}`
-      : false;
+      : false);
 const noClient = skip || (!existsSync(clientBinary) && 'per-request client not built (make -C native)');
 const strace = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
 

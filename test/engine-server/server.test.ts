@@ -11,17 +11,19 @@ import { fileURLToPath } from 'node:url';
 import { findFreePort } from '../../harness/process.ts';
 import { get } from '../support/http.ts';
 import { fdCount, rssBytes } from '../support/proc.ts';
+import { engineSkip } from '../support/engine-skip.ts';
 
 const at = (port: number, p: string) => `http://127.0.0.1:${port}${p}`;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SERVER = path.join(root, 'native/build/isobench-server');
 const GUEST = path.join(root, 'native/build/guests/http_server');
-const skip = !existsSync('/dev/kvm')
+const skip = engineSkip(
+  !existsSync('/dev/kvm')
   ? 'needs /dev/kvm'
   : !existsSync(SERVER) || !existsSync(GUEST)
     ? 'engine server or http_server guest not built (make -C native)'
-    : false;
+    : false);
 
 const MODES = ['persist', 'pages', 'full', 'hybrid'] as const;
 type Mode = (typeof MODES)[number];
