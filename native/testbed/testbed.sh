@@ -48,7 +48,7 @@ done
 need() { command -v "$1" >/dev/null || { echo "testbed: $1 not found (apt-get install -y --no-install-recommends $2)" >&2; exit 2; }; }
 need qemu-system-x86_64 qemu-system-x86
 need cpio cpio
-[ -x /bin/busybox ] || { echo "testbed: /bin/busybox not found (apt-get install busybox-static)" >&2; exit 2; }
+{ [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || { echo "testbed: no static /bin/busybox (apt-get install busybox-static)" >&2; exit 2; }
 # the newest Debian kernel that has both an image and its modules
 KVER=
 for k in $(ls /lib/modules 2>/dev/null | sort -V -r); do

@@ -6,13 +6,13 @@ export default async function* engineSkipSummary(source) {
   for await (const event of source) {
     if (event.type !== 'test:pass') continue;
     const d = event.data ?? {};
-    if (typeof d.skip === 'string' && /\/dev\/kvm/.test(d.skip)) {
+    if (d.details?.type !== 'suite' && typeof d.skip === 'string' && /\/dev\/kvm/.test(d.skip)) {
       skipped++;
       if (d.file) files.add(d.file.replace(/^.*\/test\//, 'test/'));
     }
   }
   if (skipped > 0) {
-    yield `\nENGINE TESTS SKIPPED: ${skipped} engine test(s)/suite(s) in ${files.size} file(s) did not run (no usable /dev/kvm here). ` +
+    yield `\nENGINE TESTS SKIPPED: ${skipped} engine tests in ${files.size} file(s) did not run (no usable /dev/kvm here). ` +
       'Run them on the hardware path in the QEMU test bed: npm run test:vm\n';
   }
 }
