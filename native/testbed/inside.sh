@@ -60,6 +60,7 @@ for p in $TB_PARTS; do
     python) node_part python 900 test/engine-python/*.test.ts ;;
     # Deno under TCG: see README.md (the endurance run's request count is cut here only)
     deno) ISOBENCH_DENO_ENDURANCE=${ISOBENCH_DENO_ENDURANCE:-200} node_part deno 900 test/engine-deno/*.test.ts ;;
+    gate) node_part gate 600 test/engine-gate/*.test.ts ;;
     figures) part figures 900 bash -c figures ;;
   esac
 done

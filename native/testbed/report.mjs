@@ -13,12 +13,7 @@ const problems = [];
 
 const readJson = (file) => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined);
 const readLines = (file) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
-const env = Object.fromEntries(
-  readLines(path.join(dir, 'env.sh'))
-    .flatMap((l) => [...l.matchAll(/(TB_[A-Z_]+)=('[^']*'|\S+)/g)])
-    .map((m) => [m[1], m[2].replace(/^'|'$/g, '')]),
-);
-const planned = (env.TB_PARTS ?? '').split(/\s+/).filter(Boolean);
+const planned = (process.env.TB_PARTS ?? '').split(/\s+/).filter(Boolean);
 const parts = readLines(path.join(dir, 'parts.jsonl')).map((l) => JSON.parse(l));
 const guest = readJson(path.join(dir, 'guest.json'));
 

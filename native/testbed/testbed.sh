@@ -11,7 +11,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 CPU=max
 TIMEOUT=1500
-PARTS="exitpath c koffi server python deno figures"
+PARTS="exitpath c koffi server python deno gate figures"
 FIGURE_REQUESTS=200
 RESULTS="$REPO/results/testbed"
 INJECT=0
@@ -42,7 +42,7 @@ done
 [[ "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || { echo "testbed: --timeout must be a whole number of seconds" >&2; exit 2; }
 [[ "$FIGURE_REQUESTS" =~ ^[1-9][0-9]*$ ]] || { echo "testbed: --figure-requests must be a whole number" >&2; exit 2; }
 for p in $PARTS; do
-  case " exitpath c koffi server python deno figures " in *" $p "*) ;; *) echo "testbed: unknown part $p" >&2; exit 2 ;; esac
+  case " exitpath c koffi server python deno gate figures " in *" $p "*) ;; *) echo "testbed: unknown part $p" >&2; exit 2 ;; esac
 done
 
 need() { command -v "$1" >/dev/null || { echo "testbed: $1 not found (apt-get install -y --no-install-recommends $2)" >&2; exit 2; }; }
@@ -96,7 +96,7 @@ echo "testbed: booting $KVER under qemu -accel tcg -cpu $CPU (timeout ${TIMEOUT}
 start_ns=$(date +%s%N)
 set +e
 timeout --signal=KILL "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -machine q35 -cpu "$CPU" -m 8G -smp 2 \
-  -nographic -no-reboot -kernel "/boot/vmlinuz-$KVER" -initrd "$IMG" \
+  -nographic -no-reboot -nic none -kernel "/boot/vmlinuz-$KVER" -initrd "$IMG" \
   -append "console=ttyS0 quiet loglevel=3 panic=-1 TB_RESULTS=$RESULTS" \
   -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap,id=h \
   -virtfs local,path="$REPO",mount_tag=work,security_model=none,multidevs=remap,id=w \
@@ -105,4 +105,4 @@ qemu_rc=${PIPESTATUS[0]}
 set -e
 wall_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 
-exec node "$HERE/report.mjs" "$RESULTS" "$qemu_rc" "$wall_ms" "$CPU" "$KVER"
+TB_PARTS="$PARTS" exec node "$HERE/report.mjs" "$RESULTS" "$qemu_rc" "$wall_ms" "$CPU" "$KVER"
