@@ -62,6 +62,7 @@ for p in $TB_PARTS; do
     deno) ISOBENCH_DENO_ENDURANCE=${ISOBENCH_DENO_ENDURANCE:-200} node_part deno 900 test/engine-deno/*.test.ts ;;
     gate) node_part gate 600 test/engine-gate/*.test.ts ;;
     figures) part figures 900 bash -c figures ;;
+    exec) part exec 3600 bash -c "$TB_EXEC" ;;
   esac
 done
 sync

@@ -67,6 +67,8 @@ for (const part of planned) {
     const doc = readJson(path.join(dir, 'exitpath.json'));
     const exitPath = doc?.engine?.exitPath;
     tests.push({ part, name: 'the engine chose the hardware exit path', status: exitPath === 'hw-ring0-lstar' ? 'passed' : 'failed', durationMs: null, reason: `exitPath ${exitPath ?? 'unknown'}` });
+  } else if (part === 'exec') {
+    tests.push({ part, name: process.env.TB_EXEC ?? 'command', status: ran?.exitStatus === 0 ? 'passed' : 'failed', durationMs: ran ? ran.seconds * 1000 : null, reason: `exit ${ran?.exitStatus ?? 'none'}` });
   } else if (part === 'figures') {
     const doc = readJson(path.join(dir, 'engine-figures.json'));
     for (const r of doc?.runs ?? []) {

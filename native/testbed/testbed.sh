@@ -15,6 +15,7 @@ PARTS="exitpath c koffi server python deno gate figures"
 FIGURE_REQUESTS=200
 RESULTS="$REPO/results/testbed"
 INJECT=0
+EXEC=
 
 usage() {
   cat <<EOF
@@ -23,7 +24,8 @@ Usage: native/testbed/testbed.sh [--cpu MODEL] [--timeout SECONDS] [--parts "P..
   --timeout SECONDS    kill the guest after this long and report the test that hung (default $TIMEOUT)
   --parts "P..."       parts to run, in order (default: $PARTS)
   --figure-requests N  measured requests per row of the deterministic engine figures (default $FIGURE_REQUESTS)
-  --inject-exit        the figures run with one extra hypercall per request (to prove the gate catches it)
+  --inject-exit        the figures run with one extra VM exit per request (to prove the gate catches it)
+  --exec "COMMAND"     run only COMMAND inside (bash, in the checkout, ISOBENCH_REQUIRE_KVM=1): reproduce a failure
 Results: $RESULTS/ (summary.json, tests.jsonl, engine-figures.json, console.log)
 EOF
 }
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
     --parts) PARTS=${2:?--parts needs a list}; shift 2 ;;
     --figure-requests) FIGURE_REQUESTS=${2:?--figure-requests needs N}; shift 2 ;;
     --inject-exit) INJECT=1; shift ;;
+    --exec) EXEC=${2:?--exec needs a command}; PARTS=exec; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "testbed: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -42,7 +45,7 @@ done
 [[ "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || { echo "testbed: --timeout must be a whole number of seconds" >&2; exit 2; }
 [[ "$FIGURE_REQUESTS" =~ ^[1-9][0-9]*$ ]] || { echo "testbed: --figure-requests must be a whole number" >&2; exit 2; }
 for p in $PARTS; do
-  case " exitpath c koffi server python deno gate figures " in *" $p "*) ;; *) echo "testbed: unknown part $p" >&2; exit 2 ;; esac
+  case " exitpath c koffi server python deno gate figures exec " in *" $p "*) ;; *) echo "testbed: unknown part $p" >&2; exit 2 ;; esac
 done
 
 need() { command -v "$1" >/dev/null || { echo "testbed: $1 not found (apt-get install -y --no-install-recommends $2)" >&2; exit 2; }; }
@@ -88,8 +91,8 @@ rm -rf "$RESULTS"; mkdir -p "$RESULTS"
 # what the guest needs from this shell (the kernel command line is too short for it)
 {
   printf 'export PATH=%q\n' "$PATH"
-  printf 'export TB_REPO=%q TB_RESULTS=%q TB_PARTS=%q TB_FIGURE_REQUESTS=%q TB_INJECT=%q TB_CPU=%q\n' \
-    "$REPO" "$RESULTS" "$PARTS" "$FIGURE_REQUESTS" "$INJECT" "$CPU"
+  printf 'export TB_REPO=%q TB_RESULTS=%q TB_PARTS=%q TB_FIGURE_REQUESTS=%q TB_INJECT=%q TB_CPU=%q TB_EXEC=%q\n' \
+    "$REPO" "$RESULTS" "$PARTS" "$FIGURE_REQUESTS" "$INJECT" "$CPU" "$EXEC"
 } > "$RESULTS/env.sh"
 
 echo "testbed: booting $KVER under qemu -accel tcg -cpu $CPU (timeout ${TIMEOUT}s)"
@@ -105,4 +108,4 @@ qemu_rc=${PIPESTATUS[0]}
 set -e
 wall_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 
-TB_PARTS="$PARTS" exec node "$HERE/report.mjs" "$RESULTS" "$qemu_rc" "$wall_ms" "$CPU" "$KVER"
+TB_PARTS="$PARTS" TB_EXEC="$EXEC" exec node "$HERE/report.mjs" "$RESULTS" "$qemu_rc" "$wall_ms" "$CPU" "$KVER"
