@@ -54,14 +54,14 @@ export -f exitpath figures
 for p in $TB_PARTS; do
   case "$p" in
     exitpath) part exitpath 120 bash -c exitpath ;;
-    c) part c 900 make -C native test ;;
-    koffi) node_part koffi 600 test/engine/*.test.ts ;;
-    server) node_part server 600 test/engine-server/*.test.ts ;;
-    python) node_part python 900 test/engine-python/*.test.ts ;;
+    c) part c 1200 make -C native test ;;
+    koffi) node_part koffi 1500 test/engine/*.test.ts ;;
+    server) node_part server 900 test/engine-server/*.test.ts ;;
+    python) node_part python 1500 test/engine-python/*.test.ts ;;
     # Deno under TCG: see README.md (the endurance run's request count is cut here only)
-    deno) ISOBENCH_DENO_ENDURANCE=${ISOBENCH_DENO_ENDURANCE:-200} node_part deno 900 test/engine-deno/*.test.ts ;;
-    gate) node_part gate 600 test/engine-gate/*.test.ts ;;
-    figures) part figures 900 bash -c figures ;;
+    deno) ISOBENCH_DENO_ENDURANCE=${ISOBENCH_DENO_ENDURANCE:-200} node_part deno 1500 test/engine-deno/*.test.ts ;;
+    gate) node_part gate 900 test/engine-gate/*.test.ts ;;
+    figures) part figures 1500 bash -c figures ;;
     exec) part exec 3600 bash -c "$TB_EXEC" ;;
   esac
 done

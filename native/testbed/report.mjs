@@ -97,7 +97,7 @@ const exitPath = readJson(path.join(dir, 'exitpath.json'))?.engine?.exitPath ?? 
 
 for (const t of tests) {
   const d = t.durationMs === null || t.durationMs === undefined ? '' : ` (${t.durationMs >= 1000 ? `${(t.durationMs / 1000).toFixed(1)} s` : `${t.durationMs} ms`})`;
-  console.log(`${t.status === 'passed' ? 'pass' : t.status === 'failed' ? 'FAIL' : 'skip'} ${t.part}: ${t.name}${d}${t.status !== 'passed' && t.reason ? ` — ${t.reason}` : ''}`);
+  console.log(`${t.status === 'passed' ? 'pass' : t.status === 'failed' ? 'FAIL' : 'skip'} ${t.part}: ${t.name}${d}${(t.status !== 'passed' || t.part === 'figures' || t.part === 'exitpath') && t.reason ? ` — ${t.reason}` : ''}`);
 }
 for (const p of problems) console.log(`FAIL testbed: ${p}`);
 const summary = {

@@ -10,7 +10,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 CPU=max
-TIMEOUT=1500
+TIMEOUT=5400
 PARTS="exitpath c koffi server python deno gate figures"
 FIGURE_REQUESTS=200
 RESULTS="$REPO/results/testbed"
