@@ -49,7 +49,7 @@ figures() {
   node --import tsx harness/cli.ts run --no-tui --no-pin \
     --scenario python-wsgi --scenario deno-react-ssr \
     --target kvm-persist --target kvm-pages --target kvm-full --target kvm-hybrid \
-    --requests "$TB_FIGURE_REQUESTS" --warmup 20 "${inject[@]}" --out "$R/engine-figures.json"
+    --requests "$TB_FIGURE_REQUESTS" --warmup 20 --ready-timeout 600 "${inject[@]}" --out "$R/engine-figures.json"
 }
 
 export -f exitpath figures

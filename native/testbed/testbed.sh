@@ -86,6 +86,7 @@ fi
 # the engine is built on the host (fast) so the guest only runs it
 echo "testbed: building the engine on the host"
 make -s -C "$REPO/native" all build/test/engine_tests build/test/engine_tests_asan >/dev/null
+(cd "$REPO" && node --import tsx harness/build-scenarios.ts >/dev/null) # the Deno bundle the figures part serves
 
 rm -rf "$RESULTS"; mkdir -p "$RESULTS"
 # what the guest needs from this shell (the kernel command line is too short for it)

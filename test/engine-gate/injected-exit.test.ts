@@ -35,7 +35,8 @@ function measure(injectExit: boolean): Promise<ResultsDocument> {
     warmup: 10,
     scenarioList: [pythonWsgi],
     targetList: kvmTargets,
-    ...(injectExit ? { scenarioSettings: { engineInjectExit: true } } : {}),
+    // boot under emulation (the test bed) can take minutes on a loaded machine
+    scenarioSettings: { readyTimeoutMs: 600_000, ...(injectExit ? { engineInjectExit: true } : {}) },
   };
   return runWithoutFile(options);
 }
