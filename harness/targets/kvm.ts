@@ -66,6 +66,8 @@ export interface EngineServerOptions {
   memoryMb: number;
   statsFile: string;
   verbose?: boolean;
+  /** tests only (`--set engineInjectExit=true`): one extra VM exit per request, which the gate must catch */
+  testInjectExit?: boolean;
 }
 
 export function engineServerOptions(mode: ResetMode, settings: Partial<ScenarioSettings>, statsFile: string, scenarioName?: string): EngineServerOptions {
@@ -102,6 +104,7 @@ export function engineServerArgv(binary: string, launch: LaunchSpec, host: strin
   for (const p of launch.readPaths) argv.push('--allow-read', p);
   for (const [k, v] of Object.entries(launch.env)) argv.push('--env', `${k}=${v}`);
   if (o.verbose) argv.push('--verbose');
+  if (o.testInjectExit) argv.push('--test-inject-exit');
   return [...argv, '--', ...launch.argv];
 }
 
@@ -160,6 +163,7 @@ export function kvmTarget(mode: ResetMode, description: string): Target {
       const statsFile = path.join(dir, 'stats.json');
       const opts = engineServerOptions(mode, settings, statsFile, scenario.name);
       opts.verbose = settings.engineVerbose === true;
+      opts.testInjectExit = settings.engineInjectExit === true;
       const argv = engineServerArgv(engineServerPath(), launch, settings.host, settings.port, opts);
       const label = `${scenario.name}/${name}`;
       const base = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${settings.port}`;

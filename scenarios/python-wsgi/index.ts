@@ -49,7 +49,8 @@ const routes: Route[] = [
 
 function run(program: string, args: string[]): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
-    execFile(program, args, { timeout: 10_000 }, (err, stdout, stderr) =>
+    // generous: a cold start under emulation (the QEMU test bed on a loaded machine) took over 10 s
+    execFile(program, args, { timeout: 60_000 }, (err, stdout, stderr) =>
       resolve({ ok: !err, out: (stdout || stderr || (err?.message ?? '')).trim() }),
     );
   });

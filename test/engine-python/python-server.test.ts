@@ -24,6 +24,8 @@ import { probeIsolation } from '../../harness/isolation.ts';
 import { runPerRequest } from '../../harness/load/per-request.ts';
 import { LoadRecorder } from '../../harness/load/recorder.ts';
 import { clientBinary } from '../../harness/load/client-binary.ts';
+import { engineSkip } from '../support/engine-skip.ts';
+import { enduranceRequests, enduranceTimeoutMs } from '../support/endurance.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const scenarioDir = path.join(root, 'scenarios/python-wsgi');
@@ -35,21 +37,22 @@ const LIMIT_MB = 32;
 const MEMORY_MB = 256;
 /** hybrid: python-wsgi's steady private set is ~1.9 MiB, so hello/page stay on pages and /alloc?mb=8 goes full */
 const HYBRID_THRESHOLD_BYTES = 4 << 20;
-/** requests per mode in the endurance test: half on /, half on /page */
-const ENDURANCE_REQUESTS = 1000;
+/** requests per mode in the endurance test: half on /, half on /page (a multiple of 20: every 10th body is checked) */
+const ENDURANCE_REQUESTS = enduranceRequests(1000);
 /** RSS the server may gain over ENDURANCE_REQUESTS (a 16 KiB-per-request leak would pass 16 MiB) */
 const RSS_BOUND_BYTES = 16 << 20;
 /** the errno names a careful sandbox may answer a refused access with */
 const REFUSED = /^(EACCES|EPERM|ENOENT)$/;
 
 const python = await pythonWsgi.availability();
-const skip = !existsSync('/dev/kvm')
+const skip = engineSkip(
+  !existsSync('/dev/kvm')
   ? 'needs /dev/kvm'
   : !existsSync(process.env.ISOBENCH_ENGINE_SERVER || ENGINE_SERVER)
     ? 'engine server not built (make -C native)'
     : !python.ok
       ? `python-wsgi unavailable: ${python.reason}`
-      : false;
+      : false);
 const noClient = skip || (!existsSync(clientBinary) && 'per-request client not built (make -C native)');
 const strace = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
 
@@ -176,7 +179,7 @@ for (const mode of MODES) {
       else if (mode !== 'full') assert.equal(fullResets, 1, JSON.stringify(c.resets));
     });
 
-    test(`${ENDURANCE_REQUESTS} requests: no growth of host fds or RSS`, { skip: noClient, timeout: 60_000 }, async (t) => {
+    test(`${ENDURANCE_REQUESTS} requests: no growth of host fds or RSS`, { skip: noClient, timeout: enduranceTimeoutMs(ENDURANCE_REQUESTS, 60_000) }, async (t) => {
       const port = Number(new URL(server.url).port);
       const pid = server.pid;
       await perRequestLoad(port, 0, 50);
