@@ -133,6 +133,14 @@ int vm_run(struct vm *vm, uint64_t time_limit_us); /* runs until a stop; returns
 uint64_t now_ns(void);
 /* the guest's CLOCK_MONOTONIC now, in ns (see mono_offset_ns) */
 static inline uint64_t vm_mono_ns(const struct vm *vm) { return now_ns() + (uint64_t)vm->mono_offset_ns; }
+/* a guest timeout of sec seconds plus sub units of unit_ns (both >= 0) in ns, saturated at
+ * INT64_MAX: the guest chooses the values, and 292 years waits as long as forever */
+static inline int64_t guest_timeout_ns(int64_t sec, int64_t sub, int64_t unit_ns) {
+  int64_t s, f, r;
+  if (__builtin_mul_overflow(sec, 1000000000LL, &s) || __builtin_mul_overflow(sub, unit_ns, &f) || __builtin_add_overflow(s, f, &r))
+    return INT64_MAX;
+  return r;
+}
 void vm_stop(struct vm *vm, enum stop_reason why, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* one syscall exit as the vCPU loop handles it: the stub's fast-path bookkeeping, then the
  * handler (sys_dispatch); the fuzz targets and unit tests drive handlers through it without a vCPU */
