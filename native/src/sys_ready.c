@@ -153,7 +153,7 @@ static int64_t ts_to_ns(struct vm *vm, uint64_t addr, int *err) {
   struct timespec ts;
   if (gm_read(vm, addr, &ts, sizeof(ts))) { *err = -EFAULT; return 0; }
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L) { *err = -EINVAL; return 0; }
-  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+  return guest_timeout_ns(ts.tv_sec, ts.tv_nsec, 1);
 }
 
 /* ---- poll / ppoll ---- */
@@ -235,7 +235,7 @@ static long sys_select(struct vm *vm, const uint64_t a[6]) {
     struct { int64_t sec, usec; } tv;
     if (gm_read(vm, a[4], &tv, sizeof(tv))) return -EFAULT;
     if (tv.sec < 0 || tv.usec < 0) return -EINVAL;
-    t = tv.sec * 1000000000LL + tv.usec * 1000LL;
+    t = guest_timeout_ns(tv.sec, tv.usec, 1000);
   }
   return do_select(vm, 23, a, t);
 }

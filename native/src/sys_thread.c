@@ -122,7 +122,7 @@ long thr_futex_wake(struct vm *vm, uint64_t addr, int n, uint32_t bitset) {
   return woken;
 }
 
-static int64_t ts_ns(const struct timespec *ts) { return ts->tv_sec * 1000000000LL + ts->tv_nsec; }
+static int64_t ts_ns(const struct timespec *ts) { return guest_timeout_ns(ts->tv_sec, ts->tv_nsec, 1); }
 
 static int read_ts(struct vm *vm, uint64_t addr, struct timespec *ts) {
   if (gm_read(vm, addr, ts, sizeof(*ts))) return -EFAULT;
