@@ -19,5 +19,8 @@ extern const char *guest_dir;
 #define KVM_TEST(name) TEST_(name, 1)
 
 #define CHECK(cond, ...) do { if (!(cond)) { test_fail(__FILE__, __LINE__, __VA_ARGS__); return; } } while (0)
-#define CHECK_EQ(a, b) CHECK((long long)(a) == (long long)(b), "%s == %s: %lld != %lld", #a, #b, (long long)(a), (long long)(b))
+/* each side evaluated once: the message shows the values that were compared (a request run twice
+ * could print "3 != 0" as "0 != 0") */
+#define CHECK_EQ(a, b) do { long long a_ = (long long)(a), b_ = (long long)(b); \
+  CHECK(a_ == b_, "%s == %s: %lld != %lld", #a, #b, a_, b_); } while (0)
 #endif
