@@ -46,10 +46,11 @@ exitpath() {
 figures() {
   local inject=()
   [ "$TB_INJECT" = 1 ] && inject=(--set engineInjectExit=true)
-  node --import tsx harness/cli.ts run --no-tui --no-pin \
-    --scenario python-wsgi --scenario deno-react-ssr \
+  local scenarios=()
+  for s in $TB_FIGURE_SCENARIOS; do scenarios+=(--scenario "$s"); done
+  node --import tsx harness/cli.ts run --no-tui --no-pin "${scenarios[@]}" \
     --target kvm-persist --target kvm-pages --target kvm-full --target kvm-hybrid \
-    --requests "$TB_FIGURE_REQUESTS" --warmup 20 --ready-timeout 600 "${inject[@]}" --out "$R/engine-figures.json"
+    --requests "$TB_FIGURE_REQUESTS" --warmup 20 --ready-timeout 300 "${inject[@]}" --out "$R/engine-figures.json"
 }
 
 export -f exitpath figures

@@ -13,6 +13,7 @@ CPU=max
 TIMEOUT=5400
 PARTS="exitpath c koffi server python deno gate figures"
 FIGURE_REQUESTS=200
+FIGURE_SCENARIOS="python-wsgi deno-react-ssr"
 RESULTS="$REPO/results/testbed"
 INJECT=0
 EXEC=
@@ -24,6 +25,7 @@ Usage: native/testbed/testbed.sh [--cpu MODEL] [--timeout SECONDS] [--parts "P..
   --timeout SECONDS    kill the guest after this long and report the test that hung (default $TIMEOUT)
   --parts "P..."       parts to run, in order (default: $PARTS)
   --figure-requests N  measured requests per row of the deterministic engine figures (default $FIGURE_REQUESTS)
+  --figure-scenarios "S..."  scenarios of the figures part (default: $FIGURE_SCENARIOS)
   --inject-exit        the figures run with one extra VM exit per request (to prove the gate catches it)
   --exec "COMMAND"     run only COMMAND inside (bash, in the checkout, ISOBENCH_REQUIRE_KVM=1): reproduce a failure
 Results: $RESULTS/ (summary.json, tests.jsonl, engine-figures.json, console.log)
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
     --timeout) TIMEOUT=${2:?--timeout needs seconds}; shift 2 ;;
     --parts) PARTS=${2:?--parts needs a list}; shift 2 ;;
     --figure-requests) FIGURE_REQUESTS=${2:?--figure-requests needs N}; shift 2 ;;
+    --figure-scenarios) FIGURE_SCENARIOS=${2:?--figure-scenarios needs a list}; shift 2 ;;
     --inject-exit) INJECT=1; shift ;;
     --exec) EXEC=${2:?--exec needs a command}; PARTS=exec; shift 2 ;;
     -h|--help) usage; exit 0 ;;
@@ -92,8 +95,8 @@ rm -rf "$RESULTS"; mkdir -p "$RESULTS"
 # what the guest needs from this shell (the kernel command line is too short for it)
 {
   printf 'export PATH=%q\n' "$PATH"
-  printf 'export TB_REPO=%q TB_RESULTS=%q TB_PARTS=%q TB_FIGURE_REQUESTS=%q TB_INJECT=%q TB_CPU=%q TB_EXEC=%q\n' \
-    "$REPO" "$RESULTS" "$PARTS" "$FIGURE_REQUESTS" "$INJECT" "$CPU" "$EXEC"
+  printf 'export TB_REPO=%q TB_RESULTS=%q TB_PARTS=%q TB_FIGURE_REQUESTS=%q TB_INJECT=%q TB_CPU=%q TB_EXEC=%q TB_FIGURE_SCENARIOS=%q\n' \
+    "$REPO" "$RESULTS" "$PARTS" "$FIGURE_REQUESTS" "$INJECT" "$CPU" "$EXEC" "$FIGURE_SCENARIOS"
 } > "$RESULTS/env.sh"
 
 echo "testbed: booting $KVER under qemu -accel tcg -cpu $CPU (timeout ${TIMEOUT}s)"
