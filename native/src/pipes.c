@@ -8,11 +8,14 @@
  *   again): per end, the messages it would receive, boundaries kept for datagram/seqpacket pairs;
  * - every worker gets its own host pipe/pair per boot-time pair, filled with the snapshot, at the
  *   host fd numbers its fd table holds for its whole life;
- * - every reset but persist builds a fresh pipe/pair, fills it with the snapshot and dup3()s it
- *   over those host fd numbers, so a request always starts from what the frozen master held
- *   (also a pipe whose write end the master had closed: the reader sees the bytes, then EOF).
- * Cost: host syscalls only, no guest exit: per boot-time pair and reset one pipe2/socketpair,
- * one write per snapshot message, one dup3 per end the master held and two closes. */
+ * - every reset but persist puts the snapshot back: when the worker holds both ends it empties
+ *   them and writes the snapshot again; when the master had closed one end (a pipe whose
+ *   reader must see the bytes, then EOF) it builds a fresh pipe/pair holding the snapshot and
+ *   dup3()s it over those host fd numbers. A request always starts from what the frozen master
+ *   held, and no worker ever sees another's bytes.
+ * Cost: host syscalls only, no guest exit. Per boot-time pair and reset, both ends held: one
+ * read (pipe) or two recvs (pair) that find it empty plus one write per snapshot message; one
+ * end held: pipe2/socketpair, the writes, a dup3 and two closes. */
 #include "pipes.h"
 #include "syscall.h"
 #include "unix_pair.h"
@@ -189,7 +192,29 @@ void pipes_fork(struct vm *child, struct vm *master, struct fd_table *t) {
   }
 }
 
-/* every reset but persist: each boot-time pair back to the frozen master's content */
+/* empties a host end the worker holds with its peer open (so 0 is an empty datagram, never
+ * EOF); 0 when it ends empty, -1 when it could not tell (the caller rebuilds the pair) */
+static int drain(int fd, int type) {
+  static __thread uint8_t buf[64 << 10];
+  for (int i = 0; i < 256; i++) {
+    ssize_t n = type ? recv(fd, buf, sizeof(buf), MSG_DONTWAIT) : read(fd, buf, sizeof(buf));
+    if (n < 0 && errno != EINTR) return errno == EAGAIN ? 0 : -1;
+  }
+  return -1;
+}
+
+/* the worker holds both ends: empty them and write the snapshot back (1-2 syscalls for an
+ * untouched empty pipe/pair instead of 6 for a rebuild); 0 or -1 */
+static int refill(const struct pipe_group *g, const int h[2]) {
+  if (drain(h[0], g->type) < 0 || (g->type && drain(h[1], g->type) < 0)) return -1;
+  if (write_all(h[1], g->type, &g->q[0]) < 0 || (g->type && write_all(h[0], g->type, &g->q[1]) < 0)) return -1;
+  return 0;
+}
+
+/* every reset but persist: each boot-time pair back to the frozen master's content. Only the
+ * buffered bytes can differ: the guest cannot close, shut down or resize these host fds (close
+ * of an inherited fd keeps the host fd until destroy; shutdown/setsockopt/F_SETPIPE_SZ never
+ * reach a pair end's host fd). */
 static void on_reset(struct vm *vm, int full) {
   (void)full;
   struct pipes_worker *pw = g_slot < 0 ? NULL : vm->ext[g_slot];
@@ -198,12 +223,11 @@ static void on_reset(struct vm *vm, int full) {
     const struct pipe_group *g = &pw->m->g[k];
     int nf[2], *h = pw->hfd[k];
     if (h[0] < 0 && h[1] < 0) continue;
+    if (h[0] >= 0 && h[1] >= 0 && refill(g, h) == 0) continue;
+    /* one end only (its peer was closed before the freeze), or the refill failed: a new pair */
     if (build(g, nf) < 0) {
-      /* no fd left for a new pipe: at least nothing of this request survives */
-      char buf[4096];
-      for (int e = 0; e < 2; e++)
-        for (int i = 0; h[e] >= 0 && (g->type || e == 0) && i < 4096; i++)
-          if ((g->type ? recv(h[e], buf, sizeof(buf), MSG_DONTWAIT) : read(h[e], buf, sizeof(buf))) <= 0) break;
+      for (int e = 0; e < 2; e++) /* no fd left for one: at least nothing of this request survives */
+        if (h[e] >= 0 && (g->type || e == 0)) drain(h[e], g->type);
       continue;
     }
     for (int e = 0; e < 2; e++)
