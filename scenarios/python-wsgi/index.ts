@@ -47,9 +47,12 @@ const routes: Route[] = [
   },
 ];
 
+// generous: a first interpreter start under full CPU emulation (the QEMU test bed) takes over 10 s
+const PROBE_TIMEOUT_MS = 60_000;
+
 function run(program: string, args: string[]): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
-    execFile(program, args, { timeout: 10_000 }, (err, stdout, stderr) =>
+    execFile(program, args, { timeout: PROBE_TIMEOUT_MS }, (err, stdout, stderr) =>
       resolve({ ok: !err, out: (stdout || stderr || (err?.message ?? '')).trim() }),
     );
   });
