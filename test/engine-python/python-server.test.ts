@@ -11,13 +11,14 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSyn
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pythonWsgi } from '../../scenarios/python-wsgi/index.ts';
-import type { Scenario } from '../../scenarios/scenario.ts';
-import { ENGINE_SERVER, kvmTargets, type ResetMode } from '../../harness/targets/kvm.ts';
+import type { ResetMode } from '../../harness/targets/kvm.ts';
 import type { RunningServer } from '../../harness/targets/target.ts';
 import { findFreePort } from '../../harness/process.ts';
 import { get } from '../support/http.ts';
+import {
+  LIMIT_MB, LIMIT_MS, REFUSED, counters, scenarioDir, skip, startEngine, testScenario,
+} from '../support/python-engine.ts';
 import { fdCount, rssBytes } from '../support/proc.ts';
 import { assertProbe } from '../support/probe.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
@@ -25,86 +26,16 @@ import { runPerRequest } from '../../harness/load/per-request.ts';
 import { LoadRecorder } from '../../harness/load/recorder.ts';
 import { clientBinary } from '../../harness/load/client-binary.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const scenarioDir = path.join(root, 'scenarios/python-wsgi');
-const APP = path.join(scenarioDir, 'app.py');
-
 const MODES: ResetMode[] = ['persist', 'pages', 'full', 'hybrid'];
-const LIMIT_MS = 400;
-const LIMIT_MB = 32;
-const MEMORY_MB = 256;
-/** hybrid: python-wsgi's steady private set is ~1.9 MiB, so hello/page stay on pages and /alloc?mb=8 goes full */
-const HYBRID_THRESHOLD_BYTES = 4 << 20;
 /** requests per mode in the endurance test: half on /, half on /page */
 const ENDURANCE_REQUESTS = 1000;
 /** RSS the server may gain over ENDURANCE_REQUESTS (a 16 KiB-per-request leak would pass 16 MiB) */
 const RSS_BOUND_BYTES = 16 << 20;
-/** the errno names a careful sandbox may answer a refused access with */
-const REFUSED = /^(EACCES|EPERM|ENOENT)$/;
 
-const python = await pythonWsgi.availability();
-const skip = !existsSync('/dev/kvm')
-  ? 'needs /dev/kvm'
-  : !existsSync(process.env.ISOBENCH_ENGINE_SERVER || ENGINE_SERVER)
-    ? 'engine server not built (make -C native)'
-    : !python.ok
-      ? `python-wsgi unavailable: ${python.reason}`
-      : false;
 const noClient = skip || (!existsSync(clientBinary) && 'per-request client not built (make -C native)');
 const strace = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-
-/** The scenario with its test routes on and, optionally, its folder moved to a copy (readable as a whole). */
-function testScenario(folder?: string): Scenario {
-  return {
-    ...pythonWsgi,
-    launch(settings) {
-      const spec = pythonWsgi.launch(settings);
-      assert.ok(spec.argv.includes(APP), `launch argv does not run ${APP}: ${spec.argv.join(' ')}`);
-      const env = { ...spec.env, ISOBENCH_TEST_ROUTES: '1' };
-      if (!folder) return { ...spec, env };
-      const app = path.join(folder, 'app.py');
-      return {
-        ...spec,
-        env,
-        argv: spec.argv.map((a) => (a === APP ? app : a)),
-        cwd: folder,
-        readPaths: [...spec.readPaths.filter((p) => p !== APP), folder],
-      };
-    },
-  };
-}
-
-async function startEngine(mode: ResetMode, scenario: Scenario): Promise<RunningServer> {
-  const target = kvmTargets.find((t) => t.name === `kvm-${mode}`);
-  assert.ok(target, `no target kvm-${mode}`);
-  const port = await findFreePort('127.0.0.1');
-  return target.start({
-    scenario,
-    settings: {
-      host: '127.0.0.1', port, maxRequestMs: LIMIT_MS, maxRequestMb: LIMIT_MB, memoryMb: MEMORY_MB, resetThresholdBytes: HYBRID_THRESHOLD_BYTES,
-    },
-    serverCpus: null,
-    log: () => {},
-  });
-}
-
-interface ServerCounters {
-  requests: number;
-  resets: { pages: number; full: number };
-  limitHits: { time: number; requestMemory: number };
-  server: { served: number; failed: number };
-  dirtyPagesPerRequest: { mean: number; max: number };
-  net: { refused: { listen: number; connect: number; family: number } };
-}
-
-async function counters(server: RunningServer): Promise<ServerCounters> {
-  const c = await server.counters!();
-  assert.ok(c, 'the server wrote no counters');
-  return c as unknown as ServerCounters;
-}
 
 
 async function perRequestLoad(port: number, routeIndex: number, requests: number): Promise<LoadRecorder> {
@@ -357,81 +288,3 @@ describe('python3 sandbox (kvm-pages, the scenario folder copied with a secret b
     }
   });
 });
-
-/** pids of the host children of every thread of pid (from /proc/<pid>/task/<tid>/children). */
-function childPids(pid: number): string[] {
-  return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
-    try {
-      return readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean);
-    } catch {
-      return []; // the thread ended meanwhile
-    }
-  });
-}
-
-// Hostile handlers (issue 12): each attack gets a clear error, the server serves the next request
-// with the probe isolated, and nothing on the host changes (fds, files, processes).
-for (const mode of ['pages', 'full'] as const) {
-  describe(`hostile python handlers under kvm-${mode}`, { skip }, () => {
-    let server: RunningServer;
-    let tmp: string;
-    let hostPort: number;
-    let accepted = 0;
-    const listener = net.createServer((s) => {
-      accepted++;
-      s.destroy();
-    });
-    before(async () => {
-      tmp = mkdtempSync(path.join(tmpdir(), 'isobench-hostile-'));
-      await new Promise<void>((r) => listener.listen({ host: '127.0.0.1', port: 0 }, () => r()));
-      hostPort = (listener.address() as net.AddressInfo).port;
-      server = await startEngine(mode, testScenario());
-    });
-    after(async () => {
-      await server?.stop();
-      await new Promise((r) => listener.close(r));
-      if (tmp) rmSync(tmp, { recursive: true, force: true });
-    });
-
-    /** route -> the statuses and body the answer may have: a refusal (errno name) or the cut */
-    const attacks = (): [string, number[], RegExp][] => [
-      ['/read?path=/etc/shadow', [200], REFUSED],
-      [`/connect-out?port=${hostPort}`, [200], /^(EACCES|EPERM)$/],
-      [`/write?path=${encodeURIComponent(path.join(tmp, 'outside.txt'))}`, [200], /^(EACCES|EPERM|ENOENT|EROFS)$/],
-      ['/write?path=/tmp/isobench-hostile-write.txt', [200], /^(EACCES|EPERM|ENOENT|EROFS)$/],
-      ['/write?path=../escaped.txt', [200], /^(EACCES|EPERM|ENOENT|EROFS)$/],
-      ['/fork', [200], /^E[A-Z]+$/],
-      ['/exec', [200], /^E[A-Z]+$/],
-      ['/spawn', [200], /^E[A-Z]+$/],
-      ['/loop', [503], /./],
-      // past the per-request cap (503) or past the VM's memory (python's MemoryError: 500)
-      ['/alloc?mb=2048', [500, 503], /./],
-    ];
-
-    test('every attack is refused or cut, the next request is served, the probe stays isolated, the host is unchanged', async (t) => {
-      const pid = server.pid;
-      await get(server.url + '/'); // warm: the first request's lazily opened fds are not the attacks'
-      const fds0 = fdCount(pid);
-      const tmpBefore = readdirSync(tmpdir()).sort();
-      const c0 = await counters(server);
-      for (const [route, status, body] of attacks()) {
-        const r = await get(server.url + route);
-        t.diagnostic(`${route}: ${r.status} ${r.body.slice(0, 60).trim()}`);
-        assert.ok(status.includes(r.status), `${route}: ${r.status} ${r.body.slice(0, 120)}`);
-        assert.match(r.body, body, `${route} answered ${r.body.slice(0, 120)}`);
-        const hello = await get(server.url + '/');
-        assert.equal(pythonWsgi.routes[0]!.check(hello.status, hello.body), null, `after ${route}`);
-        assertProbe(await probeIsolation(server.url, pythonWsgi.probePath, 3), false, 3);
-        assert.deepEqual(childPids(pid), [], `after ${route}: the server has child processes`);
-        assert.ok(fdCount(pid) <= fds0, `after ${route}: host fds ${fds0} -> ${fdCount(pid)}`);
-      }
-      assert.equal(accepted, 0, 'the guest reached a host listener');
-      assert.deepEqual(readdirSync(tmp), [], 'a file appeared beside the app');
-      assert.ok(!existsSync('/tmp/isobench-hostile-write.txt'), 'the guest wrote /tmp/isobench-hostile-write.txt');
-      assert.ok(!existsSync(path.join(scenarioDir, '..', 'escaped.txt')), 'the guest wrote outside its folder');
-      assert.deepEqual(readdirSync(tmpdir()).sort(), tmpBefore, 'the host /tmp changed');
-      const c = await counters(server);
-      assert.equal(c.limitHits.time - c0.limitHits.time, 1);
-    });
-  });
-}
