@@ -160,7 +160,8 @@ KVM_TEST(threaded_guest_boot_pipe_and_own_clocks) {
   CHECK(a && b, "fork: %s", ib_last_error());
   char out[256];
   for (int r = 0; r < 3; r++) {
-    CHECK_EQ(req(a, "pipe", out, sizeof(out), NULL), IB_OK);
+    int st = req(a, "pipe", out, sizeof(out), NULL);
+    CHECK(st == IB_OK, "worker a, request %d: status %d (%s)", r, st, ib_last_error());
     CHECK(strcmp(out, "boot-pipe") == 0, "worker a, request %d read '%s'", r, out);
     ib_worker_reset(a, -1);
   }
