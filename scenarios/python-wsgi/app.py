@@ -11,6 +11,10 @@ With ISOBENCH_TEST_ROUTES=1 in the environment (tests only; benchmark runs never
   /read?path=P          opens P: the first 16 bytes as "ok <repr>", else the errno name
   /connect-out?port=N   connects to 127.0.0.1:N: "connected", else the errno name
   /listen-other?port=N  binds and listens on 127.0.0.1:N (default 0): "listening", else the errno name
+  /write?path=P         creates/truncates P and writes to it: "wrote", else the errno name
+  /fork                 os.fork(): "forked" (the child exits at once), else the errno name
+  /exec                 os.execv("/bin/sh", ...): replaces the process, else the errno name
+  /spawn                runs /bin/true as a child (subprocess): "spawned", else the errno name
 
 Usage: app.py [--host 127.0.0.1] [--port 8000] [--delay-ms 0]
 """
@@ -105,12 +109,52 @@ def test_listen_other(query):
         return errno_name(err)
 
 
+def test_write(query):
+    try:
+        with open(query.get("path", [""])[0], "w") as f:
+            f.write("written by the guest\n")
+        return "wrote"
+    except OSError as err:
+        return errno_name(err)
+
+
+def test_fork(query):
+    try:
+        pid = os.fork()
+    except OSError as err:
+        return errno_name(err)
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return "forked"
+
+
+def test_exec(query):
+    try:
+        os.execv("/bin/sh", ["/bin/sh", "-c", "true"])
+    except OSError as err:
+        return errno_name(err)
+
+
+def test_spawn(query):
+    import subprocess
+    try:
+        subprocess.run(["/bin/true"], check=True)
+        return "spawned"
+    except (OSError, subprocess.SubprocessError) as err:
+        return errno_name(err) if isinstance(err, OSError) else type(err).__name__
+
+
 TEST_ROUTES = {
     "/loop": test_loop,
     "/alloc": test_alloc,
     "/read": test_read,
     "/connect-out": test_connect_out,
     "/listen-other": test_listen_other,
+    "/write": test_write,
+    "/fork": test_fork,
+    "/exec": test_exec,
+    "/spawn": test_spawn,
 } if os.environ.get("ISOBENCH_TEST_ROUTES") == "1" else {}
 
 

@@ -47,10 +47,13 @@ const routes: Route[] = [
   },
 ];
 
+// generous: an interpreter start under full CPU emulation on a loaded machine (the QEMU test bed)
+// took 29 s to over 60 s; a healthy machine answers in well under a second
+const PROBE_TIMEOUT_MS = 180_000;
+
 function run(program: string, args: string[]): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
-    // generous: a cold start under emulation (the QEMU test bed on a loaded machine) took over 10 s
-    execFile(program, args, { timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile(program, args, { timeout: PROBE_TIMEOUT_MS }, (err, stdout, stderr) =>
       resolve({ ok: !err, out: (stdout || stderr || (err?.message ?? '')).trim() }),
     );
   });
