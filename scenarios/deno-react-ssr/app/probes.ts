@@ -33,16 +33,17 @@ function nativeMemory(token: string): ProbeAnswer {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function concurrent(token: string, query: URLSearchParams): Promise<ProbeAnswer> {
+async function concurrent(token: string, query: URLSearchParams, canHold: boolean): Promise<ProbeAnswer> {
   if (query.get('role') === 'write') {
     concurrentToken = token;
+    if (!canHold) return { seen: '', left: token, note: 'not held: this host serves one request at a time, synchronously' };
     await sleep(Math.min(Number(query.get('holdMs') ?? 0) || 0, 10_000));
     return { seen: '', left: token };
   }
   return { seen: concurrentToken ? `module global ${concurrentToken}` : '', left: '' };
 }
 
-async function answer(name: string, token: string, query: URLSearchParams): Promise<ProbeAnswer | null> {
+async function answer(name: string, token: string, query: URLSearchParams, canHold: boolean): Promise<ProbeAnswer | null> {
   switch (name) {
     case 'memory': {
       const seen = memoryToken;
@@ -56,7 +57,7 @@ async function answer(name: string, token: string, query: URLSearchParams): Prom
     case 'random-prng':
       return { value: String(Math.random()) };
     case 'concurrent':
-      return concurrent(token, query);
+      return concurrent(token, query, canHold);
     default:
       return null;
   }
@@ -64,12 +65,12 @@ async function answer(name: string, token: string, query: URLSearchParams): Prom
 
 export const isProbePath = (pathname: string) => pathname.startsWith('/isolation/');
 
-/** the probe's response for an /isolation/... path (isProbePath) */
-export async function respondProbe(url: URL): Promise<PlainResponse> {
+/** the probe's response for an /isolation/... path (isProbePath); canHold: timers may delay a response */
+export async function respondProbe(url: URL, canHold = true): Promise<PlainResponse> {
   const name = url.pathname.slice('/isolation/'.length);
   let body: ProbeAnswer | null;
   try {
-    body = await answer(name, url.searchParams.get('token') ?? '', url.searchParams);
+    body = await answer(name, url.searchParams.get('token') ?? '', url.searchParams, canHold);
   } catch (err) {
     body = { error: `${(err as Error).name}: ${(err as Error).message}` };
   }
