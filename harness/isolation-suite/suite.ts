@@ -52,9 +52,16 @@ export async function observe(baseUrl: string, probe: ProbeSpec, options: SuiteO
   const o = { ...SUITE_DEFAULTS, ...options };
   const observations: ProbeObservation[] = [];
   if (probe.kind === 'concurrent') {
+    // B must start after A has written and before A lets go: scale both to how long one request
+    // takes here (a slow host, an emulated CPU), timed on a read that leaves nothing
+    const started = performance.now();
+    await ask(baseUrl, probe, -1, { role: 'read' }, o.timeoutMs);
+    const oneMs = performance.now() - started;
+    const staggerMs = Math.max(o.staggerMs, Math.ceil(3 * oneMs));
+    const holdMs = Math.max(o.holdMs, Math.ceil(staggerMs + 5 * oneMs));
     for (let round = 0; round < o.rounds; round++) {
-      const a = ask(baseUrl, probe, 2 * round, { token: newToken(), role: 'write', holdMs: String(o.holdMs) }, o.timeoutMs);
-      await sleep(o.staggerMs);
+      const a = ask(baseUrl, probe, 2 * round, { token: newToken(), role: 'write', holdMs: String(holdMs) }, o.timeoutMs + holdMs);
+      await sleep(staggerMs);
       const b = ask(baseUrl, probe, 2 * round + 1, { token: newToken(), role: 'read' }, o.timeoutMs);
       const [ra, rb] = await Promise.all([a, b]);
       observations.push({ ...ra, role: 'A' }, { ...rb, role: 'B' });
