@@ -8,6 +8,7 @@ import { DEFAULTS, PlanError, runBenchmark, type RunOptions } from '../run.ts';
 import { plainProgress } from '../progress-printer.ts';
 import { isExecutable } from '../process.ts';
 import { summaryTable } from '../summary.ts';
+import { matrixText } from '../../reports/terminal/matrix-text.ts';
 import { isInteractiveTerminal, startLiveView } from '../../reports/terminal/index.ts';
 import { htmlPathFor, writeHtmlReport } from '../../reports/html/index.ts';
 import { defaultResultsPath } from '../../reports/results/writer.ts';
@@ -154,6 +155,8 @@ export async function runAndReport(parsed: ParsedRunArgs, listener?: ProgressLis
   }
   if (!listener) {
     process.stdout.write(summaryTable(doc) + '\n');
+    const matrix = matrixText(doc);
+    if (matrix) process.stdout.write(`\n${matrix}\n`);
     if (parsed.options.out !== null) {
       const resultsPath = parsed.options.out ?? defaultResultsPath(new Date(doc.createdAt));
       process.stdout.write(`report: ${writeHtmlReport(doc, htmlPathFor(resultsPath))}\n`);
