@@ -1,5 +1,5 @@
 // The interactive results table shown when a run ends on a terminal (and by `isobench report --format text`).
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import type { ResultsDocument } from '../results/types.ts';
 import { groupByScenario, type ScenarioGroup, type TargetRow } from '../common/model.ts';
@@ -80,6 +80,9 @@ export function ResultsView({ doc, width = 80, onExit }: { doc: ResultsDocument;
   // a document with only the matrix (`isobench isolation`) opens on it
   const [showMatrix, setShowMatrix] = useState(groups.length === 0 && matrices.length > 0);
   const [matrixIndex, setMatrixIndex] = useState(0);
+  // read through a ref: ink may call a handler registered before the last render
+  const matrixShown = useRef(showMatrix);
+  matrixShown.current = showMatrix;
 
   const group = groups[Math.min(scenario, Math.max(0, groups.length - 1))];
   const rows = group ? sortRows(group.rows, sort) : [];
@@ -91,7 +94,7 @@ export function ResultsView({ doc, width = 80, onExit }: { doc: ResultsDocument;
       exit();
       return;
     }
-    if (showMatrix) {
+    if (matrixShown.current) {
       if ((input === 'i' || key.escape) && groups.length > 0) setShowMatrix(false);
       else if ((key.leftArrow || key.rightArrow) && matrices.length > 0) {
         const n = matrices.length;
