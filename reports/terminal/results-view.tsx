@@ -10,7 +10,7 @@ import { matrixByScenario } from '../common/matrix.ts';
 import { MATRIX_FOOTER, MatrixPanel } from './matrix-panel.tsx';
 import { COLUMNS, groupTitle, headerLine, rowCells, sortRows, unmeasuredLine, type SortSpec, type ValueMode } from './table-layout.ts';
 
-export const TABLE_FOOTER = '←/→ scenario  ↑/↓ row  ⏎ bars  a µs/ratio  0-8 sort (twice: reverse)  i isolation  q quit';
+export const TABLE_FOOTER = '←/→ scenario ↑/↓ row ⏎ bars a µs/ratio 0-8 sort (twice: reverse) i iso q quit';
 export const SORT_FOOTER = `sort ${COLUMNS.map((c) => `${c.sortKey}=${c.label}`).join(' ')}`;
 export const BARS_FOOTER = '↑/↓ target  esc/enter back  q quit';
 

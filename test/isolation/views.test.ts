@@ -40,7 +40,7 @@ test('markdown and plain text: the same matrix, with failures and by-design cell
 test('ink: key i opens the matrix panel of the current scenario, i again goes back', async () => {
   const app = render(createElement(ResultsView, { doc, width: 120 }));
   await settle();
-  assert.match(plain(app.lastFrame()), /i isolation/);
+  assert.match(plain(app.lastFrame()), /i iso /);
   app.stdin.write('i');
   await settle();
   const frame = plain(app.lastFrame());
