@@ -50,7 +50,8 @@ const routes: Route[] = [
 
 function run(program: string, args: string[]): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
-    execFile(program, args, { timeout: 10_000 }, (err, stdout, stderr) =>
+    // generous: an emulated CPU (the KVM test bed under TCG) starts python in seconds, not milliseconds
+    execFile(program, args, { timeout: 60_000 }, (err, stdout, stderr) =>
       resolve({ ok: !err, out: (stdout || stderr || (err?.message ?? '')).trim() }),
     );
   });
