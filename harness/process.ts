@@ -145,9 +145,13 @@ export function findFreePort(host: string): Promise<number> {
 
 // ---- readiness ----
 
+// An attempt waits up to 5 s: a server that renders its first page slowly (wasm under load takes
+// over 1 s) is ready, and abandoning its answer only queues another render behind it.
+const READY_ATTEMPT_MS = 5000;
+
 function answers(url: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: 1000, headers: { connection: 'close' } }, (res) => {
+    const req = http.get(url, { agent: false, timeout: READY_ATTEMPT_MS, headers: { connection: 'close' } }, (res) => {
       res.resume();
       res.on('end', () => resolve(true));
       res.on('error', () => resolve(true));

@@ -1,5 +1,5 @@
 // Events a run emits while it works; the live terminal view and the plain progress printer consume them.
-import type { ResultsDocument, RunRow } from '../reports/results/types.ts';
+import type { MatrixCell, ResultsDocument, RunRow } from '../reports/results/types.ts';
 
 export type Phase = 'pending' | 'building' | 'starting' | 'warming' | 'measuring' | 'done' | 'skipped' | 'failed';
 
@@ -15,6 +15,8 @@ export type ProgressEvent =
   /** while measuring, about once a second */
   | { kind: 'tick'; row: RowKey; elapsedSec: number; totalSec: number; requests: number; rps: number; p50Us: number; p99Us: number; errors: number }
   | { kind: 'row-done'; row: RowKey; result: RunRow }
+  /** one isolation-matrix cell measured (or skipped) */
+  | { kind: 'probe-done'; cell: MatrixCell }
   | { kind: 'finished'; results: ResultsDocument; outFile?: string };
 
 export type ProgressListener = (event: ProgressEvent) => void;

@@ -3,7 +3,7 @@
 import type { ProgressListener, RowKey } from './progress.ts';
 import type { Scenario, ScenarioSettings, Route } from '../scenarios/scenario.ts';
 import type { RunningServer, Target } from './targets/target.ts';
-import type { ClientMode, ResultsDocument, RunRow } from '../reports/results/types.ts';
+import type { ClientMode, MatrixCell, ResultsDocument, RunRow } from '../reports/results/types.ts';
 import { SCHEMA_VERSION } from '../reports/results/types.ts';
 import { scenarios as allScenarios } from '../scenarios/index.ts';
 import { targets as allTargets } from './targets/index.ts';
@@ -16,6 +16,7 @@ import { GROUPS as MICRO_GROUPS, runMicro } from './micro.ts';
 import { kvmAvailable } from '../vm/engine.ts';
 import { LoadRecorder, runLoad } from './load/index.ts';
 import { probeIsolation } from './isolation.ts';
+import { SUITE_DEFAULTS, probeServer, unprobedCells, type SuiteOptions } from './isolation-suite/suite.ts';
 import { choosePinning, pinSelf, type Pinning } from './pinning.ts';
 import { assertPortFree, findFreePort } from './process.ts';
 
@@ -47,6 +48,12 @@ export interface RunOptions {
   /** also run the engine micro-benchmarks (ms measured per benchmark) into the document's `micro` rows */
   microTimeMs?: number;
   probeRequests?: number;
+  /** also run the scenario's isolation probes on each server (the matrix); default false here, the CLI turns it on */
+  isolation?: boolean;
+  /** measure the routes (default true); false with isolation: the matrix only (`isobench isolation`) */
+  latency?: boolean;
+  /** isolation probes to run (default all) and their request counts */
+  suite?: SuiteOptions;
   requestTimeoutMs?: number;
   /** check every Nth response body (default 50) */
   sampleEvery?: number;
@@ -83,8 +90,8 @@ export function planRuns(options: RunOptions): PlannedPair[] {
   if (!scenarioList.length) throw new PlanError('no scenarios registered');
   const pairs: PlannedPair[] = [];
   for (const scenario of scenarioList) {
-    const routes = options.routes?.length ? scenario.routes.filter((r) => options.routes!.includes(r.name)) : scenario.routes;
-    if (!routes.length) continue;
+    const routes = options.latency === false ? [] : options.routes?.length ? scenario.routes.filter((r) => options.routes!.includes(r.name)) : scenario.routes;
+    if (!routes.length && options.latency !== false) continue;
     for (const target of targetList) pairs.push({ scenario, target, routes });
   }
   if (!pairs.length) {
@@ -124,10 +131,25 @@ export async function runBenchmark(options: RunOptions = {}, onProgress?: Progre
       [...new Set(pairs.map((p) => p.scenario))].map((s) => [s.name, s.describeSettings({ host: opts.host, port: 0, ...opts.scenarioSettings })]),
     ),
   };
+  if (opts.isolation) {
+    settings.isolation = {
+      ...SUITE_DEFAULTS,
+      ...opts.suite,
+      probes: opts.suite?.only?.length ? opts.suite.only : 'all',
+      latency: opts.latency !== false,
+    };
+  }
   const rowKeys: RowKey[] = pairs.flatMap((p) => p.routes.map((r) => ({ scenario: p.scenario.name, route: r.name, target: p.target.name })));
   emit({ kind: 'plan', rows: rowKeys, settings });
 
   const runs: RunRow[] = [];
+  const isolationMatrix: MatrixCell[] = [];
+  const finishCells = (cells: MatrixCell[]) => {
+    for (const cell of cells) {
+      isolationMatrix.push(cell);
+      emit({ kind: 'probe-done', cell });
+    }
+  };
   const finish = (row: RunRow) => {
     runs.push(row);
     const key = { scenario: row.scenario, route: row.route, target: row.target };
@@ -139,22 +161,25 @@ export async function runBenchmark(options: RunOptions = {}, onProgress?: Progre
   try {
     for (const pair of pairs) {
       const base = { scenario: pair.scenario.name, target: pair.target.name };
+      const skipCells = (reason: string) => opts.isolation && finishCells(unprobedCells(pair.scenario, pair.target, reason, opts.suite?.only));
       if (opts.signal?.aborted) {
         for (const r of pair.routes) finish({ ...base, route: r.name, status: 'skipped', reason: 'run cancelled' });
+        skipCells('run cancelled');
         continue;
       }
       const availability = await pair.target.availability(pair.scenario);
       if (!availability.ok) {
         for (const r of pair.routes) finish({ ...base, route: r.name, status: 'skipped', reason: availability.reason });
+        skipCells(availability.reason);
         continue;
       }
-      await runPair(pair, availability.engine, opts, pinning, measured, emit, log, finish);
+      await runPair(pair, availability.engine, opts, pinning, measured, emit, log, finish, finishCells);
     }
   } finally {
     restoreAffinity();
   }
 
-  const doc: ResultsDocument = { schemaVersion: SCHEMA_VERSION, createdAt: createdAt.toISOString(), machine, versions, settings, runs };
+  const doc: ResultsDocument = { schemaVersion: SCHEMA_VERSION, createdAt: createdAt.toISOString(), machine, versions, settings, runs, isolationMatrix };
   if (opts.microTimeMs) {
     const kvm = kvmAvailable();
     if (kvm.ok) {
@@ -180,6 +205,7 @@ async function runPair(
   emit: ProgressListener,
   log: (line: string) => void,
   finish: (row: RunRow) => void,
+  finishCells: (cells: MatrixCell[]) => void,
 ): Promise<void> {
   const { scenario, target } = pair;
   const client = clientFor(scenario, target, opts.client);
@@ -192,11 +218,18 @@ async function runPair(
   };
   const failAll = (routes: Route[], reason: string) =>
     routes.filter((r) => !finished.has(r.name)).forEach((r) => finishRoute({ ...base, route: r.name, status: 'failed', reason, client }));
+  let probed = !opts.isolation;
+  const unprobed = (reason: string, status: 'skipped' | 'failed' = 'failed') => {
+    if (probed) return;
+    probed = true;
+    finishCells(unprobedCells(scenario, target, `not probed: ${reason}`, opts.suite?.only, status));
+  };
 
-  if (client === 'keepalive' && scenario.keepAlive === false) {
+  if (client === 'keepalive' && scenario.keepAlive === false && pair.routes.length) {
     for (const r of pair.routes) {
       finishRoute({ ...base, route: r.name, status: 'skipped', client, notApplicable: true, reason: `${scenario.name} closes every connection, so keep-alive load does not apply` });
     }
+    unprobed('keep-alive load does not apply, so no server was started', 'skipped');
     return;
   }
 
@@ -209,6 +242,7 @@ async function runPair(
     server = await target.start({ scenario, settings: scenarioSettings, serverCpus: pinning.server, signal: opts.signal, log });
   } catch (err) {
     failAll(pair.routes, (err as Error).message);
+    unprobed((err as Error).message);
     return;
   }
 
@@ -238,6 +272,8 @@ async function runPair(
         const rest = pair.routes.slice(i);
         if (deathReason) failAll(rest, deathReason);
         else rest.forEach((r) => finishRoute({ ...base, route: r.name, status: 'skipped', reason: 'run cancelled' }));
+        if (deathReason) unprobed(deathReason);
+        else unprobed('run cancelled', 'skipped');
         return;
       }
       if (opts.warmup > 0) {
@@ -271,6 +307,7 @@ async function runPair(
       }
       if (deathReason) {
         failAll(pair.routes.slice(i), deathReason);
+        unprobed(deathReason);
         return;
       }
       const counters = await server.counters?.();
@@ -298,13 +335,22 @@ async function runPair(
       if (recorder.responses === 0) {
         row.status = 'failed';
         row.reason = `no successful responses: ${recorder.errorExamples[0] ?? 'unknown error'}`;
+      } else if (target.expectsIsolation && isolation.verdict === 'shared') {
+        row.status = 'failed';
+        row.reason = `isolation probe ${scenario.probePath} read shared (${isolation.samples.join(', ')}) on ${target.name}, which promises isolation`;
       }
       const rss = server.rssPeakBytes();
       if (rss !== undefined) row.rssPeakBytes = rss;
       finishRoute(row);
     }
+    if (!probed && !deathReason && !opts.signal?.aborted) {
+      probed = true;
+      finishCells(await probeServer(server.url, scenario, target, engine, opts.suite));
+    }
+    if (deathReason) unprobed(deathReason);
   } catch (err) {
     failAll(pair.routes, deathReason ?? (err as Error).message);
+    unprobed(deathReason ?? (err as Error).message);
   } finally {
     opts.signal?.removeEventListener('abort', onCancel);
     await server.stop();

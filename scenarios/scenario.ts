@@ -25,6 +25,32 @@ export interface ScenarioSettings {
   [key: string]: unknown;
 }
 
+/**
+ * How the isolation suite reads a probe's answers (harness/isolation/verdict.ts):
+ * - carry: request N leaves a token, request N+1 (a fresh connection) reports what it found;
+ * - fresh: every request reports a value; the same value twice means it is not fresh;
+ * - capability: a request reports what it could read of other processes (any reading is shared);
+ * - concurrent: request A leaves a token and holds, request B on a second connection reads.
+ */
+export type ProbeKind = 'carry' | 'fresh' | 'capability' | 'concurrent';
+
+/** One isolation probe: a route (or, where the runtime cannot run it, a reason it does not apply). */
+export interface ProbeSpec {
+  /** short name shared across scenarios, e.g. "fd-pipe" */
+  name: string;
+  /** the route, answering JSON {seen, left, value, note, error}; called with ?token=T (and role/holdMs for concurrent) */
+  path: string;
+  /** what it checks, one line */
+  description: string;
+  kind: ProbeKind;
+  /** concurrent probes need 2 connections in flight (and, under the engine, 2 workers) */
+  connections: 1 | 2;
+  /** target names it applies to; absent: every target */
+  targets?: string[];
+  /** why it does not apply where it does not (required when targets excludes some) */
+  notApplicable?: string;
+}
+
 export type Availability = { ok: true; version: string } | { ok: false; reason: string };
 
 export interface Scenario {
@@ -36,6 +62,8 @@ export interface Scenario {
   keepAlive?: boolean;
   /** increments a module-level counter and returns it as the body (plain decimal) */
   probePath: string;
+  /** the isolation suite's probes (`isobench isolation`); absent: the scenario has none */
+  probes?: ProbeSpec[];
   /** is its runtime present? (never throws) */
   availability(): Promise<Availability>;
   /** build artifacts (bundles, etc.) offline; idempotent and cached */

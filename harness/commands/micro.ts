@@ -62,6 +62,7 @@ export const microCommand: Command = {
       versions: await toolVersions(),
       settings: { command: 'micro', timeMs, groups, guestMemBytes: MEM_BYTES, exitPath, dirtyTracking: 'kvm-dirty-log (manual protect) + host bitmap' },
       runs: [],
+      isolationMatrix: [],
       micro: rows,
     };
     const out = values.out ?? path.join('results', `micro-${createdAt.toISOString().replace(/[:.]/g, '-')}.json`);

@@ -8,6 +8,7 @@ import { DEFAULTS, PlanError, runBenchmark, type RunOptions } from '../run.ts';
 import { plainProgress } from '../progress-printer.ts';
 import { isExecutable } from '../process.ts';
 import { summaryTable } from '../summary.ts';
+import { matrixText } from '../../reports/terminal/matrix-text.ts';
 import { isInteractiveTerminal, startLiveView } from '../../reports/terminal/index.ts';
 import { htmlPathFor, writeHtmlReport } from '../../reports/html/index.ts';
 import { defaultResultsPath } from '../../reports/results/writer.ts';
@@ -33,12 +34,14 @@ probes per-request isolation, and writes one results document.
   --kvmserver PATH         upstream kvmserver binary for the kvmserver target (or env KVMSERVER)
   --wasmtime PATH          wasmtime binary for the wasm target (or env WASMTIME; else PATH, else V8 via jco)
   --micro                  also run the engine micro-benchmarks (exit, fork, reset, request) into the document
+  --no-isolation           do not run the isolation probes after each server's routes (isobench isolation runs only them)
   --out FILE.json          results file (default results/run-<timestamp>.json)
   --no-tui                 plain progress lines and a summary table (no live view)
   --help                   this text
 
 Exit status: 0 when every planned row is ok or skipped because its target is not available,
-1 when a row failed (or a scenario or target you named could not run), 2 for bad input.`;
+1 when a row failed (or a scenario or target you named could not run) or an isolation probe read
+shared on a target that promises isolation, 2 for bad input.`;
 
 const flagSpec = {
   scenario: { type: 'string', multiple: true },
@@ -57,6 +60,7 @@ const flagSpec = {
   out: { type: 'string' },
   kvmserver: { type: 'string' },
   micro: { type: 'boolean' },
+  'no-isolation': { type: 'boolean' },
   wasmtime: { type: 'string' },
   'no-tui': { type: 'boolean' },
 } as const;
@@ -100,6 +104,7 @@ export function parseRunArgs(argv: string[]): ParsedRunArgs {
     scenarioSettings: settingPairs(v.set ?? []),
     readyTimeoutSec: v['ready-timeout'] === undefined ? undefined : positiveNumber('--ready-timeout', v['ready-timeout']),
     microTimeMs: v.micro ? MICRO_TIME_MS : undefined,
+    isolation: !v['no-isolation'],
     out: v.out,
   };
   return { options, noTui: Boolean(v['no-tui']) };
@@ -113,6 +118,26 @@ export function runFailures(doc: ResultsDocument, options: RunOptions): string[]
     if (r.status === 'skipped' && !r.notApplicable && (named(options.scenarios, r.scenario) || named(options.targets, r.target))) {
       problems.push(`${r.scenario} ${r.route} @ ${r.target} skipped: ${r.reason}`);
     }
+  }
+  problems.push(...matrixFailures(doc, options));
+  return problems;
+}
+
+/** Isolation cells that make a run exit non-zero: failed cells, and (with no latency rows to say it) skips of a named target. */
+export function matrixFailures(doc: ResultsDocument, options: RunOptions): string[] {
+  const problems = doc.isolationMatrix.filter((c) => c.status === 'failed' && c.verdict).map((c) => `isolation ${c.scenario} @ ${c.target} ${c.probe}: ${c.reason}`);
+  // a server that failed fails every cell with one reason: say it once
+  const serverFailures = new Map<string, string>();
+  for (const c of doc.isolationMatrix) if (c.status === 'failed' && !c.verdict) serverFailures.set(`${c.scenario} @ ${c.target}`, c.reason ?? '');
+  for (const [key, reason] of serverFailures) problems.push(`isolation ${key}: ${reason}`);
+  if (options.latency === false) {
+    const skipped = new Map<string, string>();
+    for (const c of doc.isolationMatrix) {
+      if (c.status === 'skipped' && !c.verdict && (options.targets?.includes(c.target) || options.scenarios?.includes(c.scenario))) {
+        skipped.set(`${c.scenario} @ ${c.target}`, c.reason ?? '');
+      }
+    }
+    for (const [key, reason] of skipped) problems.push(`isolation ${key} skipped: ${reason}`);
   }
   return problems;
 }
@@ -130,6 +155,8 @@ export async function runAndReport(parsed: ParsedRunArgs, listener?: ProgressLis
   }
   if (!listener) {
     process.stdout.write(summaryTable(doc) + '\n');
+    const matrix = matrixText(doc);
+    if (matrix) process.stdout.write(`\n${matrix}\n`);
     if (parsed.options.out !== null) {
       const resultsPath = parsed.options.out ?? defaultResultsPath(new Date(doc.createdAt));
       process.stdout.write(`report: ${writeHtmlReport(doc, htmlPathFor(resultsPath))}\n`);

@@ -1,6 +1,6 @@
 // What the HTML report embeds: the document's numbers arranged per scenario, with each
 // measured row's histogram decoded (here, in Node) into percentile-spectrum points.
-import type { EngineCounters, ResultsDocument } from '../results/types.ts';
+import type { EngineCounters, MatrixCell, ResultsDocument } from '../results/types.ts';
 import { readClaims, readClaimsMachineNote, readComparison, readMicro, readSweeps, type ClaimRow, type ComparisonSection, type MicroRowView, type SweepSection } from '../results/sections.ts';
 import { groupByScenario, isolationText, type PercentileKey } from '../common/model.ts';
 import { decodeRunHistogram, percentileSpectrum } from '../common/percentiles.ts';
@@ -57,6 +57,8 @@ export interface ReportModel {
   claims: ClaimRow[];
   claimsMachineNote?: string;
   micro: MicroRowView[];
+  /** the isolation matrix cells, as in the document */
+  isolationMatrix: MatrixCell[];
 }
 
 function numberRecord(v: unknown): Record<string, number> {
@@ -110,5 +112,6 @@ export function buildReportModel(doc: ResultsDocument): ReportModel {
     claims: readClaims(doc.claims),
     claimsMachineNote: readClaimsMachineNote(doc.claims),
     micro: readMicro(doc.micro),
+    isolationMatrix: Array.isArray(doc.isolationMatrix) ? doc.isolationMatrix : [],
   };
 }

@@ -3,6 +3,7 @@
 import { formatBytes, formatChange, formatCount, formatPercent, formatRate, formatRatio, formatUs } from '../common/format.ts';
 import type { MeasuredTarget, ReportModel, ScenarioReport } from './model.ts';
 import type { SweepSection } from '../results/sections.ts';
+import { MATRIX_STYLE, matrixSection } from './matrix.ts';
 
 export function escapeHtml(text: unknown): string {
   return String(text ?? '')
@@ -273,6 +274,7 @@ export function renderPage(model: ReportModel, chartJs: string, clientJs: string
     model.comparison ? '<a href="#comparison">comparison</a>' : '',
     ...model.sweeps.map((_, i) => `<a href="#sweep-${i}">sweep</a>`),
     model.micro.length > 0 ? '<a href="#micro">micro-benchmarks</a>' : '',
+    model.isolationMatrix.length > 0 ? '<a href="#isolation-matrix">isolation matrix</a>' : '',
   ].join('');
   return `<!doctype html>
 <html lang="en">
@@ -281,7 +283,7 @@ export function renderPage(model: ReportModel, chartJs: string, clientJs: string
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
 <title>isobench report ${escapeHtml(model.createdAt)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${MATRIX_STYLE}</style>
 </head>
 <body>
 <header>
@@ -295,8 +297,9 @@ export function renderPage(model: ReportModel, chartJs: string, clientJs: string
 <div><h3>Versions</h3>${keyValues(model.versions)}</div>
 <div><h3>Settings</h3>${keyValues(model.settings)}</div>
 </div>
-${model.scenarios.length === 0 ? '<p class="notice">This results document has no runs.</p>' : ''}
+${model.scenarios.length === 0 && model.isolationMatrix.length === 0 ? '<p class="notice">This results document has no runs.</p>' : ''}
 ${model.scenarios.map(scenarioSection).join('\n')}
+${matrixSection(model)}
 ${claimsSection(model)}
 ${comparisonSection(model)}
 ${sweepSection(model.sweeps)}

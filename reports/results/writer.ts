@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResultsDocument } from './types.ts';
 import { validateResults } from './schema.ts';
+import { migrateResults } from './migrate.ts';
 
 export function defaultResultsPath(createdAt: Date, dir = 'results'): string {
   const stamp = createdAt.toISOString().replace(/[:.]/g, '-');
@@ -23,6 +24,11 @@ export function readResults(file: string): ResultsDocument {
     doc = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new Error(`cannot read results ${file}: ${(err as Error).message}`);
+  }
+  try {
+    doc = migrateResults(doc);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
   }
   const problems = validateResults(doc);
   if (problems.length) throw new Error(`${file} is not an isobench results document: ${problems.slice(0, 3).join('; ')}`);

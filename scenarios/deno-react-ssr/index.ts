@@ -4,6 +4,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Availability, LaunchSpec, Route, Scenario, ScenarioSettings } from '../scenario.ts';
+import { probeList } from '../probes.ts';
 import { BUILD_DIR, SCENARIO_DIR, bundle } from './bundle.ts';
 import { PRODUCT_COUNT } from './app/data.ts';
 
@@ -36,6 +37,8 @@ export function checkPage(status: number, body: string): string | null {
   return null;
 }
 
+const NO_FD_API = 'JavaScript on Deno with --allow-net has no pipe, socketpair, eventfd or epoll API (wasm: no fds at all)';
+
 const routes: Route[] = [
   { name: 'page', path: '/', check: checkPage },
   {
@@ -55,6 +58,16 @@ export const denoReactSsr: Scenario = {
   description: `React 19 product listing (${PRODUCT_COUNT} rows, ~30 KB) rendered per request by Deno.serve`,
   routes,
   probePath: '/probe',
+  probes: probeList({
+    'fd-pipe': NO_FD_API,
+    'fd-socketpair': NO_FD_API,
+    'fd-eventfd': NO_FD_API,
+    'fd-epoll': NO_FD_API,
+    file: 'Deno runs with --allow-net only: no file reads or writes (wasm: no preopened directories)',
+    'process-state': 'Deno runs with --allow-net only: env and cwd need --allow-env/--allow-read, umask and signals have no stable API (wasm: none)',
+    clocks: 'Deno exposes no clock ids: performance.now and Date.now read only its own clocks (wasm: wasi clocks, same)',
+    'random-boot': 'JavaScript cannot read AT_RANDOM or a native address (no FFI without --allow-ffi)',
+  }),
 
   async availability(): Promise<Availability> {
     const binary = denoBinary();

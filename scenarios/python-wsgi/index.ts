@@ -4,6 +4,7 @@ import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Availability, Route, Scenario, ScenarioSettings } from '../scenario.ts';
+import { probeList } from '../probes.ts';
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const appPath = path.join(dir, 'app.py');
@@ -83,6 +84,7 @@ export const pythonWsgi: Scenario = {
   // such servers (it reported ~650 ms for a ~300 µs response), so keep-alive load does not apply.
   keepAlive: false,
   probePath: '/probe',
+  probes: probeList(),
 
   async availability(): Promise<Availability> {
     const python = pythonFor();
