@@ -28,7 +28,9 @@ function fieldName(instancePath: string): string {
 function describeAjvError(e: ErrorObject): string {
   const field = fieldName(e.instancePath);
   const p = e.params as Record<string, unknown>;
-  switch (e.keyword) {
+  // inside a oneOf (build, wasm) the first branch's complaint misleads: name the allowed forms
+  const oneOf = /^#\/properties\/(build|wasm)\/oneOf\//.exec(e.schemaPath)?.[1];
+  switch (oneOf ? 'oneOf' : e.keyword) {
     case 'required':
       return `${field === '(top level)' ? '' : `${field}: `}missing field '${String(p.missingProperty)}'`;
     case 'additionalProperties':
@@ -38,7 +40,7 @@ function describeAjvError(e: ErrorObject): string {
     case 'pattern':
       return `${field}: ${field.endsWith('path') || field === 'probePath' ? 'must start with /' : `must match ${String(p.pattern)}`}`;
     case 'oneOf':
-      return `${field}: ${field === 'build' ? 'give either {"hook": NAME} or {"argv": [...]}' : field === 'wasm' ? 'a wasm build is {"kind": "componentize-js", "entry", "buildDir", "bundleHook"} or {"kind": "pyodide", "app", "callable"?}' : 'does not match any allowed form'}`;
+      return `${oneOf ?? field}: ${(oneOf ?? field) === 'build' ? 'give either {"hook": NAME} or {"argv": [...]}' : (oneOf ?? field) === 'wasm' ? 'a wasm build is {"kind": "componentize-js", "entry", "buildDir", "bundleHook"} or {"kind": "pyodide", "app", "callable"?}' : 'does not match any allowed form'}`;
     default:
       return `${field}: ${e.message ?? 'is invalid'}`;
   }
