@@ -19,7 +19,7 @@ import { removeTempDir, runningServer } from './served.ts';
 import type { RunningServer, Target, TargetAvailability, TargetContext } from './target.ts';
 import { buildComponent } from './wasm/component.ts';
 import { packageVersion } from './wasm/packages.ts';
-import { PYODIDE_SERVER_SCRIPT, pyodideEngineLabel, pyodideServerArgv, toPyodideCounters } from './wasm/pyodide.ts';
+import { pyodideEngineLabel, pyodideServerArgv, toPyodideCounters } from './wasm/pyodide.ts';
 import { READY_PATH } from './wasm/pyodide.ts';
 import type { InstantiationSummary } from './wasm/stats.ts';
 
@@ -127,6 +127,13 @@ function wasmTargetFor(instance: InstanceMode): Target {
       let readyPath: string;
       let readyTimeoutMs = READY_TIMEOUT_MS;
       if (wasm.kind === 'pyodide') {
+        // the WSGI callable is called directly: settings that only reach the server's command line
+        // (python-wsgi's delayMs) would be silently lost, so refuse them
+        const plain = scenario.launch({ host: settings.host, port: settings.port });
+        const given = scenario.launch(settings);
+        if (JSON.stringify([plain.argv.slice(1), plain.env]) !== JSON.stringify([given.argv.slice(1), given.env])) {
+          throw new Error(`${scenario.name}: its settings change the server's command line, which a pyodide instance does not run; run the wasm rows without --set`);
+        }
         argv = pyodideServerArgv(wasm, instance, settings.host, settings.port, statsFile);
         const label = pyodideEngineLabel(instance);
         engineLabel = label.ok ? label.engine : 'pyodide';
@@ -166,4 +173,3 @@ function wasmTargetFor(instance: InstanceMode): Target {
 
 export const wasmTarget: Target = wasmTargetFor('cold');
 export const wasmSnapshotTarget: Target = wasmTargetFor('snapshot');
-export { PYODIDE_SERVER_SCRIPT };
