@@ -13,6 +13,7 @@ import { nativeTarget } from '../../harness/targets/native.ts';
 import { chooseEngine, serverArgv, wasmTarget } from '../../harness/targets/wasm.ts';
 import { buildComponent } from '../../harness/targets/wasm/component.ts';
 import type { WasmSource } from '../../harness/targets/wasm/sources.ts';
+import { loadScenarioFile } from '../../scenarios/file/load.ts';
 import { findFreePort } from '../../harness/process.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
 import { get } from '../support/http.ts';
@@ -50,9 +51,11 @@ test('wasm: engine falls back to V8 via jco and says so; a wasmtime binary is pr
   }
 });
 
-test('wasm: unavailable for scenarios it cannot componentize', async () => {
-  const a = await wasmTarget.availability(pythonWsgi);
-  assert.equal(a.ok, false);
+test('wasm: unavailable, with the reason, for a scenario whose file has no wasm build', async () => {
+  const a = await wasmTarget.availability(await loadScenarioFile(join(import.meta.dirname, '../../examples/node-http/isobench.scenario.json')));
+  assert.deepEqual(a, { ok: false, reason: 'no wasm build for scenario node-http (its scenario file has no "wasm" section)' });
+  // python-wsgi has one now: pyodide (test/wasm/pyodide.test.ts)
+  assert.equal((await wasmTarget.availability(pythonWsgi)).ok, true);
 });
 
 test('wasm: same HTML as native, fresh instance per request (probe never grows)', { timeout: 180_000 }, async () => {
