@@ -19,6 +19,7 @@ import { probeIsolation } from './isolation.ts';
 import { SUITE_DEFAULTS, probeServer, unprobedCells, type SuiteOptions } from './isolation-suite/suite.ts';
 import { choosePinning, pinSelf, type Pinning } from './pinning.ts';
 import { assertPortFree, findFreePort } from './process.ts';
+import { loadScenarioFile, looksLikeScenarioFile, ScenarioFileError } from '../scenarios/file/load.ts';
 
 export interface RunOptions {
   /** scenario names; default every scenario */
@@ -106,7 +107,28 @@ function clientFor(scenario: Scenario, target: Target, requested?: ClientMode): 
   return scenario.keepAlive === false ? 'per-request' : target.clientMode;
 }
 
+/** Scenario names stay names; a --scenario that is a path (./app/isobench.scenario.json) is loaded
+ * from its file by the same loader as the built-in scenarios. */
+export async function withScenarioFiles(options: RunOptions): Promise<RunOptions> {
+  const files = (options.scenarios ?? []).filter((s) => looksLikeScenarioFile(s));
+  if (!files.length) return options;
+  const known = options.scenarioList ?? allScenarios;
+  const loaded: Scenario[] = [];
+  for (const file of files) {
+    try {
+      loaded.push(await loadScenarioFile(file));
+    } catch (err) {
+      throw err instanceof ScenarioFileError ? new PlanError(err.message) : err;
+    }
+  }
+  const names = options.scenarios!.map((s) => (looksLikeScenarioFile(s) ? loaded[files.indexOf(s)]!.name : s));
+  const clash = loaded.find((s) => known.some((k) => k.name === s.name && k.definedIn !== s.definedIn));
+  if (clash) throw new PlanError(`scenario file ${clash.definedIn}: name '${clash.name}' is already a built-in scenario; choose another name`);
+  return { ...options, scenarios: names, scenarioList: [...known.filter((k) => !loaded.some((l) => l.name === k.name)), ...loaded] };
+}
+
 export async function runBenchmark(options: RunOptions = {}, onProgress?: ProgressListener): Promise<ResultsDocument> {
+  options = await withScenarioFiles(options);
   const pairs = planRuns(options);
   const opts = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as RunOptions & typeof DEFAULTS;
   const measured = opts.requests ? { requests: opts.requests } : { durationSec: opts.durationSec };
@@ -209,6 +231,12 @@ async function runPair(
 ): Promise<void> {
   const { scenario, target } = pair;
   const client = clientFor(scenario, target, opts.client);
+  const budget = target.requestBudget?.(scenario);
+  const warmupRequests = budget ? Math.min(opts.warmup, budget.maxWarmup) : opts.warmup;
+  const timeoutMs = budget ? Math.max(opts.requestTimeoutMs, budget.minTimeoutMs) : opts.requestTimeoutMs;
+  if (budget && (warmupRequests !== opts.warmup || timeoutMs !== opts.requestTimeoutMs)) {
+    log(`${scenario.name}/${target.name}: an instance per request costs seconds: ${warmupRequests} warm-up requests, ${timeoutMs / 1000} s request timeout`);
+  }
   const base = { scenario: scenario.name, target: target.name, engine };
   const keyOf = (r: Route): RowKey => ({ scenario: scenario.name, route: r.name, target: target.name });
   const finished = new Set<string>();
@@ -261,7 +289,7 @@ async function runPair(
       host: url.hostname,
       port: Number(url.port),
       connections: opts.connections,
-      timeoutMs: opts.requestTimeoutMs,
+      timeoutMs,
       sampleEvery: opts.sampleEvery,
       clientCpus: pinning.client,
       signal: serverGone.signal,
@@ -276,10 +304,11 @@ async function runPair(
         else unprobed('run cancelled', 'skipped');
         return;
       }
-      if (opts.warmup > 0) {
+      const request = { path: route.path, ...(route.method ? { method: route.method } : {}), ...(route.body !== undefined ? { body: route.body } : {}) };
+      if (warmupRequests > 0) {
         emit({ kind: 'phase', row: key, phase: 'warming' });
         const warm = new LoadRecorder();
-        await runLoad(client, { ...loadBase, path: route.path, requests: Math.max(opts.warmup, opts.connections), check: route.check, recorder: warm });
+        await runLoad(client, { ...loadBase, ...request, requests: Math.max(warmupRequests, opts.connections), check: route.check, recorder: warm });
         if (warm.responses === 0 && !deathReason) {
           failAll([route], `no successful response during warm-up: ${warm.errorExamples[0] ?? 'unknown error'}`);
           continue;
@@ -301,7 +330,7 @@ async function runPair(
       }, 1000);
       let outcome;
       try {
-        outcome = await runLoad(client, { ...loadBase, path: route.path, ...measured, check: route.check, recorder });
+        outcome = await runLoad(client, { ...loadBase, ...request, ...measured, check: route.check, recorder });
       } finally {
         clearInterval(ticker);
       }
@@ -311,7 +340,9 @@ async function runPair(
         return;
       }
       const counters = await server.counters?.();
-      const isolation = await probeIsolation(server.url, scenario.probePath, opts.probeRequests);
+      const isolation = scenario.probePath
+        ? await probeIsolation(server.url, scenario.probePath, opts.probeRequests, timeoutMs)
+        : { verdict: 'not measured' as const, samples: [], error: `${scenario.name} has no probe route (probePath)` };
       const row: RunRow = {
         ...base,
         route: route.name,
@@ -327,8 +358,11 @@ async function runPair(
         rps: Math.round((recorder.responses / outcome.durationSec) * 10) / 10,
         errors: recorder.nonZeroErrors(),
         checkedResponses: recorder.checked,
-        isolation: { verdict: isolation.verdict, samples: isolation.samples, expected: target.expectsIsolation ? 'isolated' : 'shared' },
+        ...(isolation.verdict !== 'not measured'
+          ? { isolation: { verdict: isolation.verdict, samples: isolation.samples, expected: target.expectsIsolation ? 'isolated' : 'shared' } }
+          : {}),
         ...(isolation.error ? { isolationError: isolation.error } : {}),
+        ...(warmupRequests !== opts.warmup ? { warmupRequests } : {}),
         ...(recorder.errorExamples.length ? { errorExamples: recorder.errorExamples } : {}),
         ...(counters ? { engineCounters: counters } : {}),
       };

@@ -35,3 +35,28 @@ export function probeList(notApplicable: Record<string, string> = {}): ProbeSpec
     ...(notApplicable[name] ? { targets: [], notApplicable: notApplicable[name] } : {}),
   }));
 }
+
+export interface ProbeDeclaration {
+  name: string;
+  path?: string;
+  what?: string;
+  kind?: ProbeKind;
+  notApplicable?: string;
+}
+
+/** A scenario file's probe as the suite runs it: a catalogue name fills in what the file leaves out;
+ * any other probe must give what it checks and its kind. Returns a one-line reason when it cannot. */
+export function probeFromDeclaration(p: ProbeDeclaration): ProbeSpec | string {
+  const entry = PROBE_CATALOGUE[p.name];
+  const description = p.what ?? entry?.description;
+  const kind = p.kind ?? entry?.kind;
+  if (!description || !kind) return `${p.name} is not in the probe catalogue (${Object.keys(PROBE_CATALOGUE).join(', ')}): give its path, what and kind`;
+  return {
+    name: p.name,
+    path: p.path ?? `/isolation/${p.name}`,
+    description,
+    kind,
+    connections: kind === 'concurrent' ? 2 : 1,
+    ...(p.notApplicable ? { targets: [], notApplicable: p.notApplicable } : {}),
+  };
+}

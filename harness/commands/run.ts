@@ -19,7 +19,8 @@ const help = `usage: isobench run [options]
 Runs every (scenario, route, target) of the plan: starts the server, warms it up, measures it,
 probes per-request isolation, and writes one results document.
 
-  --scenario NAME          scenario to run (repeatable; default: all)
+  --scenario NAME|FILE     scenario to run: a built-in name or a scenario file such as
+                           ./myapp/isobench.scenario.json (repeatable; default: every built-in)
   --target NAME            target to run on (repeatable; default: all, unavailable ones are skipped)
   --route NAME             route to measure (repeatable; default: every route of each scenario)
   --duration SECONDS       measured phase length (default ${DEFAULTS.durationSec})

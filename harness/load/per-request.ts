@@ -57,6 +57,8 @@ export async function runPerRequest(opts: LoadOptions): Promise<LoadOutcome> {
     '--host', opts.host, '--port', String(opts.port), '--path', opts.path,
     '--connections', String(opts.connections), '--timeout-ms', String(opts.timeoutMs),
     '--sample-every', String(opts.sampleEvery),
+    ...(opts.method && opts.method !== 'GET' ? ['--method', opts.method] : []),
+    ...(opts.body !== undefined ? ['--body', opts.body] : []),
     ...(opts.requests ? ['--requests', String(opts.requests)] : ['--duration-ms', String(Math.round((opts.durationSec ?? 10) * 1000))]),
   ];
   const [command, commandArgs] = opts.clientCpus !== null ? ['taskset', ['-c', opts.clientCpus, clientBinary, ...args]] : [clientBinary, args];

@@ -37,6 +37,9 @@ export interface Target {
   clientMode: ClientMode;
   /** whether every request must read the same probe value (reset-per-request targets) */
   expectsIsolation: boolean;
+  /** for targets whose requests cost seconds (an interpreter per request): at most this many
+   * warm-up requests, and at least this request timeout */
+  requestBudget?(scenario: Scenario): { maxWarmup: number; minTimeoutMs: number } | undefined;
   availability(scenario: Scenario): Promise<TargetAvailability>;
   start(ctx: TargetContext): Promise<RunningServer>;
 }

@@ -1,6 +1,6 @@
 // isobench-client: closed-loop HTTP/1.1 load client that opens a new connection for every request.
 //
-// Each of N threads loops: connect, send GET, read the whole response (Content-Length, chunked,
+// Each of N threads loops: connect, send the request (GET, or --method with --body), read the whole response (Content-Length, chunked,
 // or until close), close. Latency runs from before connect() to the last byte of the response,
 // on CLOCK_MONOTONIC. Results go to stdout as lines the harness parses:
 //   R <latency_us> <status>          one per complete response
@@ -33,6 +33,8 @@ struct options {
   struct sockaddr_in addr;
   const char *host;
   const char *path;
+  const char *method;
+  const char *body;  // NULL: no body
   int connections;
   long requests;      // > 0: stop after this many requests in total
   long duration_ms;   // > 0: stop issuing new requests after this long
@@ -41,7 +43,7 @@ struct options {
 };
 
 static struct options opt;
-static char request_text[4096];
+static char request_text[65536];
 static size_t request_len;
 static atomic_long requests_left;
 static atomic_long responses_done;
@@ -64,7 +66,7 @@ static void on_stop_signal(int sig) {
 static void usage(const char *msg) {
   fprintf(stderr, "isobench-client: %s\n", msg);
   fprintf(stderr,
-          "usage: isobench-client --port P [--host 127.0.0.1] [--path /] [--connections N]\n"
+          "usage: isobench-client --port P [--host 127.0.0.1] [--path /] [--method GET] [--body TEXT] [--connections N]\n"
           "                       (--requests N | --duration-ms MS) [--timeout-ms MS] [--sample-every N]\n");
   exit(2);
 }
@@ -84,6 +86,7 @@ static long parse_long(const char *flag, const char *value, long min, long max) 
 static void parse_args(int argc, char **argv) {
   opt.host = "127.0.0.1";
   opt.path = "/";
+  opt.method = "GET";
   opt.connections = 1;
   opt.timeout_ms = 10000;
   long port = -1;
@@ -94,6 +97,8 @@ static void parse_args(int argc, char **argv) {
     if (!strcmp(flag, "--host")) opt.host = value;
     else if (!strcmp(flag, "--port")) port = parse_long(flag, value, 1, 65535);
     else if (!strcmp(flag, "--path")) opt.path = value;
+    else if (!strcmp(flag, "--method")) opt.method = value;
+    else if (!strcmp(flag, "--body")) opt.body = value;
     else if (!strcmp(flag, "--connections")) opt.connections = (int)parse_long(flag, value, 1, MAX_CONNECTIONS);
     else if (!strcmp(flag, "--requests")) opt.requests = parse_long(flag, value, 1, 1000000000L);
     else if (!strcmp(flag, "--duration-ms")) opt.duration_ms = parse_long(flag, value, 1, 86400000L);
@@ -111,11 +116,15 @@ static void parse_args(int argc, char **argv) {
   opt.addr.sin_family = AF_INET;
   opt.addr.sin_port = htons((uint16_t)port);
   if (inet_pton(AF_INET, opt.host, &opt.addr.sin_addr) != 1) usage("--host must be an IPv4 address");
+  for (const char *m = opt.method; *m; m++)
+    if (*m < 'A' || *m > 'Z') usage("--method must be an upper-case HTTP method");
+  char body_headers[96] = "";
+  if (opt.body) snprintf(body_headers, sizeof body_headers, "Content-Type: text/plain\r\nContent-Length: %zu\r\n", strlen(opt.body));
   int n = snprintf(request_text, sizeof request_text,
-                   "GET %s HTTP/1.1\r\nHost: %s:%ld\r\nUser-Agent: isobench-client\r\nAccept: */*\r\n"
-                   "Connection: close\r\n\r\n",
-                   opt.path, opt.host, port);
-  if (n < 0 || (size_t)n >= sizeof request_text) usage("--path is too long");
+                   "%s %s HTTP/1.1\r\nHost: %s:%ld\r\nUser-Agent: isobench-client\r\nAccept: */*\r\n"
+                   "%sConnection: close\r\n\r\n%s",
+                   opt.method, opt.path, opt.host, port, body_headers, opt.body ? opt.body : "");
+  if (n < 0 || (size_t)n >= sizeof request_text) usage("--path and --body are too long");
   request_len = (size_t)n;
 }
 
