@@ -167,9 +167,11 @@ function describeExit(e: ExitInfo): string {
   return e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
 }
 
-function lastLine(text: string): string {
+/** the server's last line of output, for a one-line error: capped (a crash may print a minified source line) */
+function lastLine(text: string, max = 300): string {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  return lines.at(-1) ?? '';
+  const last = lines.at(-1) ?? '';
+  return last.length > max ? `${last.slice(0, max)}…` : last;
 }
 
 // ---- the process ----

@@ -32,6 +32,8 @@ export interface ScenarioFileProbe {
   path?: string;
   what?: string;
   kind?: 'carry' | 'fresh' | 'capability' | 'concurrent';
+  /** the targets it applies to (default: every target); notApplicable says why not the others */
+  targets?: string[];
   notApplicable?: string;
 }
 
@@ -129,6 +131,7 @@ export const scenarioFileSchema = {
           path: urlPath,
           what: { type: 'string', minLength: 1 },
           kind: { enum: ['carry', 'fresh', 'capability', 'concurrent'] },
+          targets: { type: 'array', items: { type: 'string', minLength: 1 } },
           notApplicable: { type: 'string', minLength: 1 },
         },
       },
