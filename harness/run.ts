@@ -70,7 +70,7 @@ export const DEFAULTS = { durationSec: 10, warmup: 200, connections: 1, host: '1
 
 function pick<T extends { name: string }>(kind: string, all: T[], names: string[] | undefined): T[] {
   if (!names?.length) return all;
-  return names.map((n) => {
+  return [...new Set(names)].map((n) => {
     const found = all.find((x) => x.name === n);
     if (!found) throw new PlanError(`unknown ${kind} '${n}' (known: ${all.map((x) => x.name).join(', ')})`);
     return found;
@@ -81,15 +81,16 @@ export function planRuns(options: RunOptions): PlannedPair[] {
   const scenarioList = pick('scenario', options.scenarioList ?? allScenarios, options.scenarios);
   const targetList = pick('target', options.targetList ?? allTargets, options.targets);
   if (!scenarioList.length) throw new PlanError('no scenarios registered');
+  const unknownRoutes = (options.routes ?? []).filter((name) => !scenarioList.some((s) => s.routes.some((r) => r.name === name)));
+  if (unknownRoutes.length) {
+    const known = [...new Set(scenarioList.flatMap((s) => s.routes.map((r) => r.name)))];
+    throw new PlanError(`no scenario has route ${unknownRoutes.map((r) => `'${r}'`).join(', ')} (known: ${known.join(', ')})`);
+  }
   const pairs: PlannedPair[] = [];
   for (const scenario of scenarioList) {
     const routes = options.routes?.length ? scenario.routes.filter((r) => options.routes!.includes(r.name)) : scenario.routes;
     if (!routes.length) continue;
     for (const target of targetList) pairs.push({ scenario, target, routes });
-  }
-  if (!pairs.length) {
-    const known = [...new Set(scenarioList.flatMap((s) => s.routes.map((r) => r.name)))];
-    throw new PlanError(`no scenario has route ${options.routes!.map((r) => `'${r}'`).join(', ')} (known: ${known.join(', ')})`);
   }
   return pairs;
 }

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
-import type { ClientMode, ResultsDocument } from '../../reports/results/types.ts';
+import type { ResultsDocument } from '../../reports/results/types.ts';
 import type { ProgressListener } from '../progress.ts';
 import { DEFAULTS, PlanError, runBenchmark, type RunOptions } from '../run.ts';
 import { plainProgress } from '../progress-printer.ts';
@@ -11,53 +11,41 @@ import { summaryTable } from '../summary.ts';
 import { isInteractiveTerminal, startLiveView } from '../../reports/terminal/index.ts';
 import { htmlPathFor, writeHtmlReport } from '../../reports/html/index.ts';
 import { defaultResultsPath } from '../../reports/results/writer.ts';
-import { parseFlags, positiveInt, positiveNumber, settingPairs } from './flags.ts';
+import { Flags, RUN_FLAGS, RUN_FLAGS_HELP, runFlagOptions } from './flags.ts';
 
 const help = `usage: isobench run [options]
 
 Runs every (scenario, route, target) of the plan: starts the server, warms it up, measures it,
 probes per-request isolation, and writes one results document.
 
-  --scenario NAME          scenario to run (repeatable; default: all)
-  --target NAME            target to run on (repeatable; default: all, unavailable ones are skipped)
-  --route NAME             route to measure (repeatable; default: every route of each scenario)
-  --duration SECONDS       measured phase length (default ${DEFAULTS.durationSec})
-  --requests N             measure N requests instead of a duration
-  --warmup N               warm-up requests per route, discarded (default ${DEFAULTS.warmup})
-  --connections N          concurrent connections (default ${DEFAULTS.connections})
-  --client MODE            keepalive | per-request (default: what each target needs)
+${RUN_FLAGS_HELP}
+                           (defaults: ${DEFAULTS.durationSec} s per row, ${DEFAULTS.warmup} warm-up requests, ${DEFAULTS.connections} connection)
   --pin / --no-pin         server on CPU 1, load generator on CPU 0 (default: pin when 2+ CPUs)
   --port N                 fixed server port (default: a free port per server)
-  --set KEY=VALUE          scenario setting, e.g. --set delayMs=5 (repeatable)
   --ready-timeout SECONDS  how long a server may take to answer (default ${DEFAULTS.readyTimeoutSec})
   --kvmserver PATH         upstream kvmserver binary for the kvmserver target (or env KVMSERVER)
   --wasmtime PATH          wasmtime binary for the wasm target (or env WASMTIME; else PATH, else V8 via jco)
   --micro                  also run the engine micro-benchmarks (exit, fork, reset, request) into the document
-  --out FILE.json          results file (default results/run-<timestamp>.json)
+  --out FILE.json          results file (default results/run-<timestamp>.json); checked before anything runs
+  --kill-leftovers         stop servers and clients an earlier, killed isobench left running
   --no-tui                 plain progress lines and a summary table (no live view)
   --help                   this text
 
-Exit status: 0 when every planned row is ok or skipped because its target is not available,
-1 when a row failed (or a scenario or target you named could not run), 2 for bad input.`;
+Exit status: 0 when every planned row is ok, skipped because its target is not available here, or
+not applicable; 1 when a row failed, or a target you named with --target (or a scenario you named,
+on every target) could not run here; 2 for bad input.`;
 
 const flagSpec = {
-  scenario: { type: 'string', multiple: true },
-  target: { type: 'string', multiple: true },
-  route: { type: 'string', multiple: true },
-  duration: { type: 'string' },
-  requests: { type: 'string' },
-  warmup: { type: 'string' },
-  connections: { type: 'string' },
-  client: { type: 'string' },
+  ...RUN_FLAGS,
   pin: { type: 'boolean' },
   'no-pin': { type: 'boolean' },
   port: { type: 'string' },
-  set: { type: 'string', multiple: true },
   'ready-timeout': { type: 'string' },
   out: { type: 'string' },
   kvmserver: { type: 'string' },
   micro: { type: 'boolean' },
   wasmtime: { type: 'string' },
+  'kill-leftovers': { type: 'boolean' },
   'no-tui': { type: 'boolean' },
 } as const;
 
@@ -72,37 +60,28 @@ const MICRO_TIME_MS = 200;
 export interface ParsedRunArgs {
   options: RunOptions;
   noTui: boolean;
+  killLeftovers: boolean;
 }
 
 export function parseRunArgs(argv: string[]): ParsedRunArgs {
-  const { values: v } = parseFlags(argv, flagSpec);
-  if (v.duration !== undefined && v.requests !== undefined) throw new UsageError('give --duration or --requests, not both');
+  const flags = new Flags({ command: 'run' });
+  const { values: v } = flags.parse(argv, flagSpec);
   if (v.pin && v['no-pin']) throw new UsageError('give --pin or --no-pin, not both');
-  if (v.client !== undefined && v.client !== 'keepalive' && v.client !== 'per-request') {
-    throw new UsageError(`--client must be keepalive or per-request, got '${v.client}'`);
-  }
+  const shared = runFlagOptions(flags, v);
   if (v.out !== undefined && !v.out.endsWith('.json')) throw new UsageError(`--out must name a .json file, got '${v.out}'`);
-  const warmup = v.warmup === undefined ? undefined : v.warmup === '0' ? 0 : positiveInt('--warmup', v.warmup);
   // targets read these in availability(), which sees no settings: pass them through the environment
   if (v.kvmserver !== undefined) process.env.KVMSERVER = requireExecutable('--kvmserver', v.kvmserver);
   if (v.wasmtime !== undefined) process.env.WASMTIME = requireExecutable('--wasmtime', v.wasmtime);
   const options: RunOptions = {
-    scenarios: v.scenario,
-    targets: v.target,
-    routes: v.route,
-    durationSec: v.duration === undefined ? undefined : positiveNumber('--duration', v.duration),
-    requests: v.requests === undefined ? undefined : positiveInt('--requests', v.requests),
-    warmup,
-    connections: v.connections === undefined ? undefined : positiveInt('--connections', v.connections, 1024),
-    client: v.client as ClientMode | undefined,
+    ...shared,
+    scenarioSettings: shared.scenarioSettings ?? {},
     pin: !v['no-pin'],
-    port: v.port === undefined ? undefined : positiveInt('--port', v.port, 65535),
-    scenarioSettings: settingPairs(v.set ?? []),
-    readyTimeoutSec: v['ready-timeout'] === undefined ? undefined : positiveNumber('--ready-timeout', v['ready-timeout']),
+    port: v.port === undefined ? undefined : flags.integer('--port', v.port, { max: 65535 }),
+    readyTimeoutSec: v['ready-timeout'] === undefined ? undefined : flags.positiveNumber('--ready-timeout', v['ready-timeout']),
     microTimeMs: v.micro ? MICRO_TIME_MS : undefined,
     out: v.out,
   };
-  return { options, noTui: Boolean(v['no-tui']) };
+  return { options, noTui: Boolean(v['no-tui']), killLeftovers: Boolean(v['kill-leftovers']) };
 }
 
 /** Rows that make `run` exit non-zero: failures, and skips of what the user named explicitly. */

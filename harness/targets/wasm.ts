@@ -3,13 +3,11 @@
 // `wasmtimePath`, env WASMTIME, or PATH), else Node's V8 through jco bindings in our own
 // server process (harness/targets/wasm/server.ts). The row's engine names which one ran.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScenarioSettings } from '../../scenarios/scenario.ts';
 import type { EngineCounters } from '../../reports/results/types.ts';
-import { isExecutable, startServerProcess } from '../process.ts';
+import { isExecutable, makeTempDir, startServerProcess } from '../process.ts';
 import { removeTempDir, runningServer } from './served.ts';
 import type { RunningServer, Target, TargetAvailability, TargetContext } from './target.ts';
 import { buildComponent } from './wasm/component.ts';
@@ -97,7 +95,7 @@ export const wasmTarget: Target = {
     const name = `${scenario.name}/wasm`;
     const base = `http://${settings.host}:${settings.port}`;
     // only our V8 server reports instantiation stats; wasmtime serve has no such hook
-    const statsDir = engine.kind === 'v8-jco' ? mkdtempSync(join(tmpdir(), 'isobench-wasm-')) : null;
+    const statsDir = engine.kind === 'v8-jco' ? makeTempDir('isobench-wasm-') : null;
     const statsFile = statsDir ? join(statsDir, 'stats.json') : undefined;
     const proc = await startServerProcess({
       name,
