@@ -9,7 +9,7 @@ import { scenarios as allScenarios } from '../scenarios/index.ts';
 import { targets as allTargets } from './targets/index.ts';
 import { machineFacts } from '../reports/results/machine.ts';
 import { toolVersions } from '../reports/results/versions.ts';
-import { encodeHistogram, summarizeLatency } from '../reports/results/histogram.ts';
+import { encodeHistogram, percentileAt, summarizeLatency } from '../reports/results/histogram.ts';
 import { defaultResultsPath, writeResults } from '../reports/results/writer.ts';
 import { evaluateClaims } from './claims/evaluate.ts';
 import { GROUPS as MICRO_GROUPS, runMicro } from './micro.ts';
@@ -259,8 +259,8 @@ async function runPair(
         emit({
           kind: 'tick', row: key, elapsedSec, totalSec, requests: recorder.responses,
           rps: recorder.responses / Math.max(elapsedSec, 1e-3),
-          p50Us: recorder.histogram.totalCount ? recorder.histogram.getValueAtPercentile(50) : 0,
-          p99Us: recorder.histogram.totalCount ? recorder.histogram.getValueAtPercentile(99) : 0,
+          p50Us: recorder.histogram.totalCount ? percentileAt(recorder.histogram, 50) : 0,
+          p99Us: recorder.histogram.totalCount ? percentileAt(recorder.histogram, 99) : 0,
           errors: recorder.errorCount(),
         });
       }, 1000);

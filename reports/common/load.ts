@@ -1,6 +1,7 @@
 // Reads a results document from disk with errors a person can act on.
 import { readFileSync } from 'node:fs';
 import { SCHEMA_VERSION, type ResultsDocument } from '../results/types.ts';
+import { clampSummary } from '../results/histogram.ts';
 
 export class ResultsFileError extends Error {}
 
@@ -35,6 +36,8 @@ export function parseResults(text: string, source: string): ResultsDocument {
     machine: doc.machine ?? ({} as ResultsDocument['machine']),
     versions: doc.versions ?? {},
     settings: doc.settings ?? {},
+    // percentiles above the max (written before they were clamped) read as the max in every view
+    runs: doc.runs.map((r) => (r.latencyUs && typeof r.latencyUs === 'object' ? { ...r, latencyUs: clampSummary(r.latencyUs) } : r)),
   } as ResultsDocument;
 }
 
