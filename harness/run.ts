@@ -10,7 +10,7 @@ import { targets as allTargets } from './targets/index.ts';
 import { machineFacts } from '../reports/results/machine.ts';
 import { toolVersions } from '../reports/results/versions.ts';
 import { encodeHistogram, percentileAt, summarizeLatency } from '../reports/results/histogram.ts';
-import { defaultResultsPath, writeResults } from '../reports/results/writer.ts';
+import { assertWritable, defaultResultsPath, writeResults, writeResultsOrFallback } from '../reports/results/writer.ts';
 import { evaluateClaims } from './claims/evaluate.ts';
 import { GROUPS as MICRO_GROUPS, runMicro } from './micro.ts';
 import { kvmAvailable } from '../vm/engine.ts';
@@ -36,7 +36,8 @@ export interface RunOptions {
   client?: ClientMode;
   /** server on CPU 1, load generator on CPU 0 (default true) */
   pin?: boolean;
-  /** results file; default results/run-<timestamp>.json; null: do not write */
+  /** results file; default results/run-<timestamp>.json; null: do not write. Checked before
+   * anything runs; if writing it fails at the end anyway, the default path is used and `warn` says so. */
   out?: string | null;
   /** extra scenario settings, e.g. { delayMs: 5 } */
   scenarioSettings?: Record<string, unknown>;
@@ -55,6 +56,8 @@ export interface RunOptions {
   scenarioList?: Scenario[];
   targetList?: Target[];
   log?(line: string): void;
+  /** something the user must read (default: log) */
+  warn?(line: string): void;
 }
 
 /** A plan that cannot run: unknown scenario, target or route. */
@@ -102,10 +105,18 @@ function clientFor(scenario: Scenario, target: Target, requested?: ClientMode): 
 
 export async function runBenchmark(options: RunOptions = {}, onProgress?: ProgressListener): Promise<ResultsDocument> {
   const pairs = planRuns(options);
+  if (typeof options.out === 'string') {
+    try {
+      assertWritable(options.out);
+    } catch (err) {
+      throw new PlanError((err as Error).message);
+    }
+  }
   const opts = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as RunOptions & typeof DEFAULTS;
   const measured = opts.requests ? { requests: opts.requests } : { durationSec: opts.durationSec };
   const emit: ProgressListener = onProgress ?? (() => {});
   const log = opts.log ?? (() => {});
+  const warn = opts.warn ?? log;
   const createdAt = new Date();
   const [machine, versions] = [machineFacts(), await toolVersions()];
   const pinning = choosePinning(opts.pin !== false);
@@ -136,6 +147,7 @@ export async function runBenchmark(options: RunOptions = {}, onProgress?: Progre
     emit({ kind: 'row-done', row: key, result: row });
   };
 
+  const builds = new Map<Scenario, Promise<string | null>>();
   const restoreAffinity = pinning.client !== null ? pinSelf(pinning.client) : () => {};
   try {
     for (const pair of pairs) {
@@ -146,7 +158,13 @@ export async function runBenchmark(options: RunOptions = {}, onProgress?: Progre
       }
       const availability = await pair.target.availability(pair.scenario);
       if (!availability.ok) {
-        for (const r of pair.routes) finish({ ...base, route: r.name, status: 'skipped', reason: availability.reason });
+        const notApplicable = availability.notApplicable ? { notApplicable: true } : {};
+        for (const r of pair.routes) finish({ ...base, route: r.name, status: 'skipped', reason: availability.reason, ...notApplicable });
+        continue;
+      }
+      const buildProblem = await built(builds, pair, emit, log);
+      if (buildProblem) {
+        for (const r of pair.routes) finish({ ...base, route: r.name, status: 'failed', reason: buildProblem });
         continue;
       }
       await runPair(pair, availability.engine, opts, pinning, measured, emit, log, finish);
@@ -166,10 +184,27 @@ export async function runBenchmark(options: RunOptions = {}, onProgress?: Progre
     }
   }
   doc.claims = evaluateClaims(doc);
-  const outFile = opts.out === null ? undefined : opts.out ?? defaultResultsPath(createdAt);
-  if (outFile) writeResults(doc, outFile);
+  const wanted = opts.out === null ? undefined : opts.out ?? defaultResultsPath(createdAt);
+  const outFile = wanted === undefined ? undefined : writeResultsOrFallback(doc, wanted, defaultResultsPath(createdAt), warn);
   emit({ kind: 'finished', results: doc, ...(outFile ? { outFile } : {}) });
   return doc;
+}
+
+/** Builds a scenario's artifacts (bundles) on its first pair of a run (the build is cached on disk);
+ * resolves with a one-line reason when it fails. */
+function built(builds: Map<Scenario, Promise<string | null>>, pair: PlannedPair, emit: ProgressListener, log: (line: string) => void): Promise<string | null> {
+  const { scenario } = pair;
+  let done = builds.get(scenario);
+  if (!done) {
+    emit({ kind: 'phase', row: { scenario: scenario.name, route: pair.routes[0]!.name, target: pair.target.name }, phase: 'building' });
+    done = scenario.build().then(
+      () => null,
+      (err: unknown) => `${scenario.name}: build failed: ${(err as Error).message.split('\n')[0]} (npm run build:scenarios builds every scenario)`,
+    );
+    builds.set(scenario, done);
+    void done.then((problem) => log(problem ?? `${scenario.name}: build up to date`));
+  }
+  return done;
 }
 
 async function runPair(
@@ -206,7 +241,9 @@ async function runPair(
     const port = opts.port ?? (await findFreePort(opts.host));
     if (opts.port !== undefined) await assertPortFree(opts.host, port);
     const scenarioSettings: ScenarioSettings = { ...opts.scenarioSettings, host: opts.host, port, readyTimeoutMs: opts.readyTimeoutSec * 1000 };
-    for (const r of pair.routes) emit({ kind: 'phase', row: keyOf(r), phase: 'starting' });
+    // one server serves every route of the pair: only the route that waits for it is `starting`;
+    // the others stay pending until their turn, so they do not count time while another measures
+    emit({ kind: 'phase', row: keyOf(pair.routes[0]!), phase: 'starting' });
     server = await target.start({ scenario, settings: scenarioSettings, serverCpus: pinning.server, signal: opts.signal, log });
   } catch (err) {
     failAll(pair.routes, (err as Error).message);

@@ -10,7 +10,7 @@ import { isExecutable } from '../process.ts';
 import { summaryTable } from '../summary.ts';
 import { isInteractiveTerminal, startLiveView } from '../../reports/terminal/index.ts';
 import { htmlPathFor, writeHtmlReport } from '../../reports/html/index.ts';
-import { defaultResultsPath } from '../../reports/results/writer.ts';
+import { describeLeftover, findLeftovers, killLeftover } from '../leftovers.ts';
 import { Flags, RUN_FLAGS, RUN_FLAGS_HELP, runFlagOptions } from './flags.ts';
 
 const help = `usage: isobench run [options]
@@ -84,38 +84,73 @@ export function parseRunArgs(argv: string[]): ParsedRunArgs {
   return { options, noTui: Boolean(v['no-tui']), killLeftovers: Boolean(v['kill-leftovers']) };
 }
 
-/** Rows that make `run` exit non-zero: failures, and skips of what the user named explicitly. */
+/**
+ * Why `run` exits 1: failed rows (one line each), and in one line what the user named that could
+ * run elsewhere but did not run here: a --target skipped as unavailable, or a --scenario that ran on
+ * no target at all. Rows that can never apply (python-wsgi on wasm) and unavailable targets the user
+ * did not name are not failures.
+ */
 export function runFailures(doc: ResultsDocument, options: RunOptions): string[] {
   const problems = doc.runs.filter((r) => r.status === 'failed').map((r) => `${r.scenario} ${r.route} @ ${r.target}: ${r.reason}`);
-  const named = (list: string[] | undefined, name: string) => list?.includes(name) ?? false;
-  for (const r of doc.runs) {
-    if (r.status === 'skipped' && !r.notApplicable && (named(options.scenarios, r.scenario) || named(options.targets, r.target))) {
-      problems.push(`${r.scenario} ${r.route} @ ${r.target} skipped: ${r.reason}`);
+  const unavailable = doc.runs.filter((r) => r.status === 'skipped' && !r.notApplicable && r.reason !== 'run cancelled');
+  const named: string[] = [];
+  for (const target of options.targets ?? []) {
+    const skipped = unavailable.filter((r) => r.target === target);
+    const reasons = [...new Set(skipped.map((r) => r.reason ?? 'no reason given'))];
+    if (skipped.length) named.push(`--target ${target} (${reasons.join('; ')})`);
+  }
+  for (const scenario of options.scenarios ?? []) {
+    const rows = doc.runs.filter((r) => r.scenario === scenario);
+    if (rows.length && rows.every((r) => r.status === 'skipped') && rows.some((r) => unavailable.includes(r))) {
+      named.push(`--scenario ${scenario} (ran on no target: ${[...new Set(rows.map((r) => `${r.target}: ${r.reason}`))].join('; ')})`);
     }
   }
+  if (named.length) problems.push(`named but could not run here: ${named.join(', ')}`);
   return problems;
 }
 
-/** Runs with a listener (the plain printer unless a view supplies its own) and returns the exit code. */
-export async function runAndReport(parsed: ParsedRunArgs, listener?: ProgressListener): Promise<number> {
+/** Reports (and with --kill-leftovers stops) what runs that were killed left running. */
+export function reportLeftovers(kill: boolean, write: (line: string) => void): void {
+  const leftovers = findLeftovers();
+  for (const l of leftovers) {
+    if (kill) {
+      killLeftover(l);
+      write(`isobench: stopped a leftover of an earlier run: ${describeLeftover(l)}`);
+    } else {
+      write(`isobench: leftover of an earlier run still running: ${describeLeftover(l)}; stop it with isobench run --kill-leftovers (or kill -- -${l.record.pgid})`);
+    }
+  }
+}
+
+/**
+ * Runs with a listener (the plain printer unless a view supplies its own) and returns the exit code.
+ * Lines for the user that come during the run (a results-file fallback) and the failures are
+ * written once `afterView` resolves, so they never land inside the live view's frame.
+ */
+export async function runAndReport(parsed: ParsedRunArgs, listener?: ProgressListener, afterView: () => Promise<void> = async () => {}): Promise<number> {
   let doc: ResultsDocument;
+  let outFile: string | undefined;
+  const warnings: string[] = [];
+  const progress = listener ?? plainProgress();
   try {
     // without a view, targets' own log lines (engine chosen, micro-benchmarks) go to stderr with the progress
-    const options = listener ? parsed.options : { log: (line: string) => process.stderr.write(`  ${line}\n`), ...parsed.options };
-    doc = await runBenchmark(options, listener ?? plainProgress());
+    const log = listener ? undefined : (line: string) => process.stderr.write(`  ${line}\n`);
+    const options: RunOptions = { ...(log ? { log } : {}), warn: (line) => warnings.push(line), ...parsed.options };
+    doc = await runBenchmark(options, (event) => {
+      if (event.kind === 'finished') outFile = event.outFile;
+      progress(event);
+    });
   } catch (err) {
     if (err instanceof PlanError) throw new UsageError(err.message);
     throw err;
   }
   if (!listener) {
     process.stdout.write(summaryTable(doc) + '\n');
-    if (parsed.options.out !== null) {
-      const resultsPath = parsed.options.out ?? defaultResultsPath(new Date(doc.createdAt));
-      process.stdout.write(`report: ${writeHtmlReport(doc, htmlPathFor(resultsPath))}\n`);
-    }
+    if (outFile) process.stdout.write(`report: ${writeHtmlReport(doc, htmlPathFor(outFile))}\n`);
   }
+  await afterView();
   const problems = runFailures(doc, parsed.options);
-  for (const p of problems) process.stderr.write(`isobench: ${p}\n`);
+  for (const line of [...warnings, ...problems]) process.stderr.write(`isobench: ${line}\n`);
   return problems.length ? 1 : 0;
 }
 
@@ -125,12 +160,11 @@ export const runCommand: Command = {
   help,
   async run(argv) {
     const parsed = parseRunArgs(argv);
+    reportLeftovers(parsed.killLeftovers, (line) => process.stderr.write(`${line}\n`));
     if (!isInteractiveTerminal({ noTui: parsed.noTui })) return runAndReport(parsed);
     const live = startLiveView({ writeHtml: true });
     try {
-      const code = await runAndReport(parsed, live.listener);
-      await live.waitUntilExit();
-      return code;
+      return await runAndReport(parsed, live.listener, () => live.waitUntilExit());
     } catch (err) {
       live.stop();
       throw err;

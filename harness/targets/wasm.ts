@@ -76,7 +76,7 @@ export const wasmTarget: Target = {
   expectsIsolation: true,
 
   async availability(scenario): Promise<TargetAvailability> {
-    if (!wasmSources[scenario.name]) return { ok: false, reason: `no wasm build for scenario ${scenario.name} (only JavaScript scenarios are componentized)` };
+    if (!wasmSources[scenario.name]) return { ok: false, notApplicable: true, reason: `no wasm build for scenario ${scenario.name} (only JavaScript scenarios are componentized)` };
     try {
       return { ok: true, engine: chooseEngine().label };
     } catch (err) {
