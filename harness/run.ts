@@ -103,7 +103,8 @@ function clientFor(scenario: Scenario, target: Target, requested?: ClientMode): 
   return scenario.keepAlive === false ? 'per-request' : target.clientMode;
 }
 
-export async function runBenchmark(options: RunOptions = {}, onProgress?: ProgressListener): Promise<ResultsDocument> {
+/** The plan, after checking everything that can be checked before a run: names, routes, the results file. */
+export function checkedPlan(options: RunOptions): PlannedPair[] {
   const pairs = planRuns(options);
   if (typeof options.out === 'string') {
     try {
@@ -112,6 +113,11 @@ export async function runBenchmark(options: RunOptions = {}, onProgress?: Progre
       throw new PlanError((err as Error).message);
     }
   }
+  return pairs;
+}
+
+export async function runBenchmark(options: RunOptions = {}, onProgress?: ProgressListener): Promise<ResultsDocument> {
+  const pairs = checkedPlan(options);
   const opts = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as RunOptions & typeof DEFAULTS;
   const measured = opts.requests ? { requests: opts.requests } : { durationSec: opts.durationSec };
   const emit: ProgressListener = onProgress ?? (() => {});
@@ -294,7 +300,7 @@ async function runPair(
       const ticker = setInterval(() => {
         const elapsedSec = (performance.now() - recorder.startedAt) / 1000;
         emit({
-          kind: 'tick', row: key, elapsedSec, totalSec, requests: recorder.responses,
+          kind: 'tick', row: key, elapsedSec, totalSec, ...(measured.requests ? { totalRequests: measured.requests } : {}), requests: recorder.responses,
           rps: recorder.responses / Math.max(elapsedSec, 1e-3),
           p50Us: recorder.histogram.totalCount ? percentileAt(recorder.histogram, 50) : 0,
           p99Us: recorder.histogram.totalCount ? percentileAt(recorder.histogram, 99) : 0,

@@ -4,7 +4,7 @@ import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
 import type { ResultsDocument } from '../../reports/results/types.ts';
 import type { ProgressListener } from '../progress.ts';
-import { DEFAULTS, PlanError, runBenchmark, type RunOptions } from '../run.ts';
+import { DEFAULTS, PlanError, checkedPlan, runBenchmark, type RunOptions } from '../run.ts';
 import { plainProgress } from '../progress-printer.ts';
 import { isExecutable } from '../process.ts';
 import { summaryTable } from '../summary.ts';
@@ -160,6 +160,12 @@ export const runCommand: Command = {
   help,
   async run(argv) {
     const parsed = parseRunArgs(argv);
+    try {
+      checkedPlan(parsed.options);
+    } catch (err) {
+      if (err instanceof PlanError) throw new UsageError(err.message);
+      throw err;
+    }
     reportLeftovers(parsed.killLeftovers, (line) => process.stderr.write(`${line}\n`));
     if (!isInteractiveTerminal({ noTui: parsed.noTui })) return runAndReport(parsed);
     const live = startLiveView({ writeHtml: true });
