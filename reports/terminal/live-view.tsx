@@ -41,7 +41,7 @@ export function rowDetail(row: LiveRow, now: number): string {
     const bar = progressBar(byCount ? t.requests / t.totalRequests! : t.totalSec > 0 ? t.elapsedSec / t.totalSec : 0, 8);
     const progress = byCount ? `${t.requests}/${t.totalRequests} req` : `${Math.floor(t.elapsedSec)}/${Math.round(t.totalSec)}s`;
     const errors = t.errors > 0 ? `  err ${t.errors}` : '';
-    return `${bar} ${padStart(progress, 6)}  ${padStart(formatRate(t.rps), 6)} r/s  p50 ${padStart(formatUs(t.p50Us), 6)}  p99 ${padStart(formatUs(t.p99Us), 6)}${errors}`;
+    return `${bar} ${byCount ? progress : padStart(progress, 6)}  ${padStart(formatRate(t.rps), 6)} r/s  p50 ${padStart(formatUs(t.p50Us), 6)}  p99 ${padStart(formatUs(t.p99Us), 6)}${errors}`;
   }
   if (row.phase === 'done') {
     const l = row.result?.latencyUs;
