@@ -5,13 +5,13 @@ import net from 'node:net';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Scenario } from '../../scenarios/scenario.ts';
 import { runBenchmark } from '../../harness/run.ts';
 import { nativeTarget } from '../../harness/targets/native.ts';
 import { findFreePort } from '../../harness/process.ts';
-import { processStartTime } from '../../harness/leftovers.ts';
+import { findLeftovers, processStartTime } from '../../harness/leftovers.ts';
 import { processesMatching, root, runCli } from './helpers.ts';
 
 const python = '/usr/bin/python3';
@@ -182,4 +182,33 @@ test('kill -9 of isobench mid-run takes the server and the load client with it; 
   for (let i = 0; i < 20 && processStartTime(orphan.pid!) !== null; i++) await sleep(50);
   assert.equal(processStartTime(orphan.pid!), null);
   assert.deepEqual(readdirSync(stateDir), [], 'records of finished runs are removed');
+});
+
+test('a temporary folder of a target (isobench-wasm-*) is removed on SIGINT, and after kill -9 by the next leftover check', async () => {
+  const tmp = mkdtempSync(path.join(scratch, 'tmp-'));
+  const stateDir = mkdtempSync(path.join(scratch, 'state-'));
+  const env = { ...process.env, TMPDIR: tmp, ISOBENCH_STATE_DIR: stateDir };
+  const script = "import { makeTempDir } from './harness/process.ts'; process.stdout.write(makeTempDir('isobench-wasm-') + '\\n'); setInterval(() => {}, 1000);";
+  for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    for (let i = 0; i < 200 && !out.includes('\n'); i++) await sleep(50);
+    const dir = out.trim();
+    assert.ok(dir.startsWith(path.join(tmp, 'isobench-wasm-')) && existsSync(dir), `no temp dir: ${out}`);
+    child.kill(signal);
+    await new Promise((r) => child.on('close', r));
+    if (signal === 'SIGINT') {
+      assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('isobench-')), [], 'SIGINT left the folder');
+    } else {
+      assert.ok(existsSync(dir), 'nothing can remove it during a SIGKILL');
+      process.env.ISOBENCH_STATE_DIR = stateDir;
+      try {
+        assert.deepEqual(findLeftovers(), [], 'a folder is not a running leftover');
+      } finally {
+        delete process.env.ISOBENCH_STATE_DIR;
+      }
+      assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('isobench-')), [], 'the next run\'s leftover check did not remove it');
+    }
+  }
 });
