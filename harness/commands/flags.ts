@@ -83,7 +83,7 @@ export function settingValue(text: string): unknown {
   return text;
 }
 
-export const SET_VALUE_HELP = 'VALUE is a number when it reads as one (5, 0.5, -2, 1e6), true/false are booleans, anything else is a string';
+export const SET_VALUE_HELP = 'VALUE: a number when it reads as one (5, 0.5, -2, 1e6), true/false a boolean, else a string';
 
 /**
  * parseArgs reads `--duration -1` as a missing value followed by an option; for string options
@@ -126,8 +126,9 @@ export const RUN_FLAGS_HELP = `  --scenario NAME          scenario to run (repea
   --connections N          concurrent connections
   --client MODE            keepalive | per-request (default: what each target needs)
   --set KEY=VALUE          a scenario or target setting (repeatable), e.g. --set delayMs=5;
-                           ${SET_VALUE_HELP};
-                           unknown keys and values of the wrong kind are refused`;
+                           VALUE is a number when it reads as one (5, 0.5, -2, 1e6), true or
+                           false a boolean, anything else a string; unknown keys and values of
+                           the wrong kind are refused`;
 
 export interface RunFlagValues {
   scenario?: string[];

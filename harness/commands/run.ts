@@ -19,7 +19,6 @@ Runs every (scenario, route, target) of the plan: starts the server, warms it up
 probes per-request isolation, and writes one results document.
 
 ${RUN_FLAGS_HELP}
-                           (defaults: ${DEFAULTS.durationSec} s per row, ${DEFAULTS.warmup} warm-up requests, ${DEFAULTS.connections} connection)
   --pin / --no-pin         server on CPU 1, load generator on CPU 0 (default: pin when 2+ CPUs)
   --port N                 fixed server port (default: a free port per server)
   --ready-timeout SECONDS  how long a server may take to answer (default ${DEFAULTS.readyTimeoutSec})
@@ -30,6 +29,8 @@ ${RUN_FLAGS_HELP}
   --kill-leftovers         stop servers and clients an earlier, killed isobench left running
   --no-tui                 plain progress lines and a summary table (no live view)
   --help                   this text
+
+Defaults: ${DEFAULTS.durationSec} s measured per row after ${DEFAULTS.warmup} warm-up requests, ${DEFAULTS.connections} connection.
 
 Exit status: 0 when every planned row is ok, skipped because its target is not available here, or
 not applicable; 1 when a row failed, or a target you named with --target (or a scenario you named,

@@ -30,7 +30,8 @@ of the best req/s.
   --duration SECONDS     measured seconds per point (default 5)
   --warmup N             warm-up requests per point
   --connections N        connections (default 1; the worker sweep defaults to one per worker)
-  --set KEY=VALUE        another scenario/target setting (repeatable); ${SET_VALUE_HELP}
+  --set KEY=VALUE        another scenario/target setting (repeatable)
+                         ${SET_VALUE_HELP}
   --out FILE             write a results document with every point and the sweep section
 
 Exit status: 0 swept, 2 could not (bad flags, or ${TUNE_TARGET} unavailable: "skipped: <reason>").`;
