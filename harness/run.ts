@@ -203,12 +203,13 @@ function built(builds: Map<Scenario, Promise<string | null>>, pair: PlannedPair,
   let done = builds.get(scenario);
   if (!done) {
     emit({ kind: 'phase', row: { scenario: scenario.name, route: pair.routes[0]!.name, target: pair.target.name }, phase: 'building' });
+    const started = performance.now();
     done = scenario.build().then(
       () => null,
       (err: unknown) => `${scenario.name}: build failed: ${(err as Error).message.split('\n')[0]} (npm run build:scenarios builds every scenario)`,
     );
     builds.set(scenario, done);
-    void done.then((problem) => log(problem ?? `${scenario.name}: build up to date`));
+    void done.then((problem) => log(problem ?? `${scenario.name}: build checked (built if missing or stale) in ${Math.round(performance.now() - started)} ms`));
   }
   return done;
 }
