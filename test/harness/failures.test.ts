@@ -97,7 +97,7 @@ test('SIGINT during a run stops the server group and exits 130', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'harness/cli.ts'), 'run', '--scenario', 'python-wsgi', '--target', 'native', '--port', String(port), '--duration', '30', '--no-pin', '--out', path.join(scratch, 'sigint.json')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
-  for (let i = 0; i < 200 && !stderr.includes('measuring'); i++) await sleep(100);
+  for (let i = 0; i < 600 && !stderr.includes('measuring'); i++) await sleep(100); // a loaded machine may take 30 s to start
   assert.ok(stderr.includes('measuring'), `run never started measuring: ${stderr}`);
   assert.ok(processesMatching(`--port ${port}`).length > 0, 'server not found while measuring');
   child.kill('SIGINT');
