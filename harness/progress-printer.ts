@@ -27,7 +27,7 @@ export function plainProgress(write: (line: string) => void = (l) => process.std
       case 'tick':
         write(
           `    ${event.totalSec ? `${event.elapsedSec.toFixed(0)}/${event.totalSec} s` : `${event.elapsedSec.toFixed(0)} s`}` +
-            `  ${event.requests} req  ${event.rps.toFixed(0)} req/s  p50 ${formatUs(event.p50Us)}  p99 ${formatUs(event.p99Us)}  ${event.errors} errors`,
+            `  ${event.requests}${event.totalRequests ? `/${event.totalRequests}` : ''} req  ${event.rps.toFixed(0)} req/s  p50 ${formatUs(event.p50Us)}  p99 ${formatUs(event.p99Us)}  ${event.errors} errors`,
         );
         break;
       case 'row-done': {

@@ -1,5 +1,6 @@
 // One benchmark run: the plan (scenarios × routes × targets), each server started, warmed up,
 // measured and probed, and one results document at the end. Views, gate and tune call runBenchmark.
+import { KNOWN_SETTINGS, checkSettings } from './settings.ts';
 import type { ProgressListener, RowKey } from './progress.ts';
 import type { Scenario, ScenarioSettings, Route } from '../scenarios/scenario.ts';
 import type { RunningServer, Target } from './targets/target.ts';
@@ -9,8 +10,8 @@ import { scenarios as allScenarios } from '../scenarios/index.ts';
 import { targets as allTargets } from './targets/index.ts';
 import { machineFacts } from '../reports/results/machine.ts';
 import { toolVersions } from '../reports/results/versions.ts';
-import { encodeHistogram, summarizeLatency } from '../reports/results/histogram.ts';
-import { defaultResultsPath, writeResults } from '../reports/results/writer.ts';
+import { encodeHistogram, percentileAt, summarizeLatency } from '../reports/results/histogram.ts';
+import { assertWritable, defaultResultsPath, writeResults, writeResultsOrFallback } from '../reports/results/writer.ts';
 import { evaluateClaims } from './claims/evaluate.ts';
 import { GROUPS as MICRO_GROUPS, runMicro } from './micro.ts';
 import { kvmAvailable } from '../vm/engine.ts';
@@ -38,7 +39,8 @@ export interface RunOptions {
   client?: ClientMode;
   /** server on CPU 1, load generator on CPU 0 (default true) */
   pin?: boolean;
-  /** results file; default results/run-<timestamp>.json; null: do not write */
+  /** results file; default results/run-<timestamp>.json; null: do not write. Checked before
+   * anything runs; if writing it fails at the end anyway, the default path is used and `warn` says so. */
   out?: string | null;
   /** extra scenario settings, e.g. { delayMs: 5 } */
   scenarioSettings?: Record<string, unknown>;
@@ -63,6 +65,8 @@ export interface RunOptions {
   scenarioList?: Scenario[];
   targetList?: Target[];
   log?(line: string): void;
+  /** something the user must read (default: log) */
+  warn?(line: string): void;
 }
 
 /** A plan that cannot run: unknown scenario, target or route. */
@@ -78,7 +82,7 @@ export const DEFAULTS = { durationSec: 10, warmup: 200, connections: 1, host: '1
 
 function pick<T extends { name: string }>(kind: string, all: T[], names: string[] | undefined): T[] {
   if (!names?.length) return all;
-  return names.map((n) => {
+  return [...new Set(names)].map((n) => {
     const found = all.find((x) => x.name === n);
     if (!found) throw new PlanError(`unknown ${kind} '${n}' (known: ${all.map((x) => x.name).join(', ')})`);
     return found;
@@ -89,15 +93,16 @@ export function planRuns(options: RunOptions): PlannedPair[] {
   const scenarioList = pick('scenario', options.scenarioList ?? allScenarios, options.scenarios);
   const targetList = pick('target', options.targetList ?? allTargets, options.targets);
   if (!scenarioList.length) throw new PlanError('no scenarios registered');
+  const unknownRoutes = (options.routes ?? []).filter((name) => !scenarioList.some((s) => s.routes.some((r) => r.name === name)));
+  if (unknownRoutes.length) {
+    const known = [...new Set(scenarioList.flatMap((s) => s.routes.map((r) => r.name)))];
+    throw new PlanError(`no scenario has route ${unknownRoutes.map((r) => `'${r}'`).join(', ')} (known: ${known.join(', ')})`);
+  }
   const pairs: PlannedPair[] = [];
   for (const scenario of scenarioList) {
     const routes = options.latency === false ? [] : options.routes?.length ? scenario.routes.filter((r) => options.routes!.includes(r.name)) : scenario.routes;
     if (!routes.length && options.latency !== false) continue;
     for (const target of targetList) pairs.push({ scenario, target, routes });
-  }
-  if (!pairs.length) {
-    const known = [...new Set(scenarioList.flatMap((s) => s.routes.map((r) => r.name)))];
-    throw new PlanError(`no scenario has route ${options.routes!.map((r) => `'${r}'`).join(', ')} (known: ${known.join(', ')})`);
   }
   return pairs;
 }
@@ -127,13 +132,30 @@ export async function withScenarioFiles(options: RunOptions): Promise<RunOptions
   return { ...options, scenarios: names, scenarioList: [...known.filter((k) => !loaded.some((l) => l.name === k.name)), ...loaded] };
 }
 
+/** The plan, after checking everything that can be checked before a run: names, routes, the results file. */
+export function checkedPlan(options: RunOptions): PlannedPair[] {
+  const pairs = planRuns(options);
+  const fileKeys = [...new Set(pairs.flatMap((p) => p.scenario.settingKeys ?? []))];
+  const settingProblem = checkSettings(options.scenarioSettings ?? {}, KNOWN_SETTINGS, fileKeys);
+  if (settingProblem) throw new PlanError(`--set ${settingProblem}`);
+  if (typeof options.out === 'string') {
+    try {
+      assertWritable(options.out);
+    } catch (err) {
+      throw new PlanError((err as Error).message);
+    }
+  }
+  return pairs;
+}
+
 export async function runBenchmark(options: RunOptions = {}, onProgress?: ProgressListener): Promise<ResultsDocument> {
   options = await withScenarioFiles(options);
-  const pairs = planRuns(options);
+  const pairs = checkedPlan(options);
   const opts = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as RunOptions & typeof DEFAULTS;
   const measured = opts.requests ? { requests: opts.requests } : { durationSec: opts.durationSec };
   const emit: ProgressListener = onProgress ?? (() => {});
   const log = opts.log ?? (() => {});
+  const warn = opts.warn ?? log;
   const createdAt = new Date();
   const [machine, versions] = [machineFacts(), await toolVersions()];
   const pinning = choosePinning(opts.pin !== false);
@@ -179,6 +201,7 @@ export async function runBenchmark(options: RunOptions = {}, onProgress?: Progre
     emit({ kind: 'row-done', row: key, result: row });
   };
 
+  const builds = new Map<Scenario, Promise<string | null>>();
   const restoreAffinity = pinning.client !== null ? pinSelf(pinning.client) : () => {};
   try {
     for (const pair of pairs) {
@@ -191,8 +214,15 @@ export async function runBenchmark(options: RunOptions = {}, onProgress?: Progre
       }
       const availability = await pair.target.availability(pair.scenario);
       if (!availability.ok) {
-        for (const r of pair.routes) finish({ ...base, route: r.name, status: 'skipped', reason: availability.reason });
+        const notApplicable = availability.notApplicable ? { notApplicable: true } : {};
+        for (const r of pair.routes) finish({ ...base, route: r.name, status: 'skipped', reason: availability.reason, ...notApplicable });
         skipCells(availability.reason);
+        continue;
+      }
+      const buildProblem = await built(builds, pair, emit, log);
+      if (buildProblem) {
+        for (const r of pair.routes) finish({ ...base, route: r.name, status: 'failed', reason: buildProblem });
+        skipCells(buildProblem);
         continue;
       }
       await runPair(pair, availability.engine, opts, pinning, measured, emit, log, finish, finishCells);
@@ -212,10 +242,28 @@ export async function runBenchmark(options: RunOptions = {}, onProgress?: Progre
     }
   }
   doc.claims = evaluateClaims(doc);
-  const outFile = opts.out === null ? undefined : opts.out ?? defaultResultsPath(createdAt);
-  if (outFile) writeResults(doc, outFile);
+  const wanted = opts.out === null ? undefined : opts.out ?? defaultResultsPath(createdAt);
+  const outFile = wanted === undefined ? undefined : writeResultsOrFallback(doc, wanted, defaultResultsPath(createdAt), warn);
   emit({ kind: 'finished', results: doc, ...(outFile ? { outFile } : {}) });
   return doc;
+}
+
+/** Builds a scenario's artifacts (bundles) on its first pair of a run (the build is cached on disk);
+ * resolves with a one-line reason when it fails. */
+function built(builds: Map<Scenario, Promise<string | null>>, pair: PlannedPair, emit: ProgressListener, log: (line: string) => void): Promise<string | null> {
+  const { scenario } = pair;
+  let done = builds.get(scenario);
+  if (!done) {
+    emit({ kind: 'phase', row: { scenario: scenario.name, route: pair.routes[0]!.name, target: pair.target.name }, phase: 'building' });
+    const started = performance.now();
+    done = scenario.build().then(
+      () => null,
+      (err: unknown) => `${scenario.name}: build failed: ${(err as Error).message.split('\n')[0]} (npm run build:scenarios builds every scenario)`,
+    );
+    builds.set(scenario, done);
+    void done.then((problem) => log(problem ?? `${scenario.name}: build checked (built if missing or stale) in ${Math.round(performance.now() - started)} ms`));
+  }
+  return done;
 }
 
 async function runPair(
@@ -266,7 +314,9 @@ async function runPair(
     const port = opts.port ?? (await findFreePort(opts.host));
     if (opts.port !== undefined) await assertPortFree(opts.host, port);
     const scenarioSettings: ScenarioSettings = { ...opts.scenarioSettings, host: opts.host, port, readyTimeoutMs: opts.readyTimeoutSec * 1000 };
-    for (const r of pair.routes) emit({ kind: 'phase', row: keyOf(r), phase: 'starting' });
+    // one server serves every route of the pair: only the route that waits for it is `starting`;
+    // the others stay pending until their turn, so they do not count time while another measures
+    emit({ kind: 'phase', row: keyOf(pair.routes[0]!), phase: 'starting' });
     server = await target.start({ scenario, settings: scenarioSettings, serverCpus: pinning.server, signal: opts.signal, log });
   } catch (err) {
     failAll(pair.routes, (err as Error).message);
@@ -321,10 +371,10 @@ async function runPair(
       const ticker = setInterval(() => {
         const elapsedSec = (performance.now() - recorder.startedAt) / 1000;
         emit({
-          kind: 'tick', row: key, elapsedSec, totalSec, requests: recorder.responses,
+          kind: 'tick', row: key, elapsedSec, totalSec, ...(measured.requests ? { totalRequests: measured.requests } : {}), requests: recorder.responses,
           rps: recorder.responses / Math.max(elapsedSec, 1e-3),
-          p50Us: recorder.histogram.totalCount ? recorder.histogram.getValueAtPercentile(50) : 0,
-          p99Us: recorder.histogram.totalCount ? recorder.histogram.getValueAtPercentile(99) : 0,
+          p50Us: recorder.histogram.totalCount ? percentileAt(recorder.histogram, 50) : 0,
+          p99Us: recorder.histogram.totalCount ? percentileAt(recorder.histogram, 99) : 0,
           errors: recorder.errorCount(),
         });
       }, 1000);

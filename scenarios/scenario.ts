@@ -95,6 +95,8 @@ export interface Scenario {
   wasm?: WasmBuild;
   /** the scenario file it was loaded from */
   definedIn?: string;
+  /** the settings its file declares (beyond the harness's own, harness/settings.ts) */
+  settingKeys?: string[];
   /** is its runtime present? (never throws) */
   availability(): Promise<Availability>;
   /** build artifacts (bundles, etc.) offline; idempotent and cached */

@@ -3,7 +3,7 @@ import { UsageError } from './command.ts';
 import { baselinePath, checkBaselineName, makeBaseline, readBaseline, withFigures, writeBaseline } from '../gate/baseline.ts';
 import { runWithoutFile } from '../gate/bench.ts';
 import { readResultsDocument } from '../gate/documents.ts';
-import { RUN_FLAGS, RUN_FLAGS_HELP, benchOptionsFrom, parseFlags, positiveNumber } from '../gate/flags.ts';
+import { Flags, RUN_FLAGS, RUN_FLAGS_HELP, runFlagOptions } from './flags.ts';
 import { runOptionsFromDocuments, runRepeats } from '../gate/repeat.ts';
 import type { BaselineRunOptions } from '../gate/types.ts';
 import type { ResultsDocument } from '../../reports/results/types.ts';
@@ -21,6 +21,7 @@ Written to baselines/<NAME>.json (commit it), overwriting an older one of that n
   --repeat N       run N times (default 3): more repeats, a better noise estimate
   --quiet          no progress lines on stderr
 
+Run options (as for isobench run):
 ${RUN_FLAGS_HELP}
 
 The run options are recorded in the baseline; isobench gate reruns with them. The engine's
@@ -37,8 +38,8 @@ export const baselineCommand: Command = {
   summary: 'save a performance baseline for isobench gate (baseline save)',
   help,
   async run(argv) {
-    const { values, positionals } = parseFlags(
-      'baseline',
+    const flags = new Flags({ command: 'baseline', prefixed: true });
+    const { values, positionals } = flags.parse(
       argv,
       {
         name: { type: 'string' },
@@ -59,8 +60,8 @@ export const baselineCommand: Command = {
     } catch (err) {
       throw new UsageError(`baseline: ${(err as Error).message}`);
     }
-    const repeat = positiveNumber('baseline', '--repeat', values.repeat, { integer: true, max: 50 }) ?? 3;
-    const given = benchOptionsFrom('baseline', values);
+    const repeat = values.repeat === undefined ? 3 : flags.integer('--repeat', values.repeat, { max: 50 });
+    const given = runFlagOptions(flags, values);
     if (values.from && (values.repeat !== undefined || Object.keys(given).length > 0)) {
       throw new UsageError('baseline: --from uses existing results; it cannot be combined with --repeat or run options');
     }

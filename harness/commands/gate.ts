@@ -6,7 +6,7 @@ import { baselinePath, readBaseline } from '../gate/baseline.ts';
 import { runWithoutFile } from '../gate/bench.ts';
 import { nothingCompared } from '../gate/compare.ts';
 import { readResultsDocument } from '../gate/documents.ts';
-import { RUN_FLAGS, RUN_FLAGS_HELP, benchOptionsFrom, parseFlags, positiveNumber } from '../gate/flags.ts';
+import { Flags, RUN_FLAGS, RUN_FLAGS_HELP, runFlagOptions } from './flags.ts';
 import { gateDocuments, gateExitCode, type FigureSource } from '../gate/gate.ts';
 import { existsSync } from 'node:fs';
 import { comparisonMarkdown } from '../gate/markdown.ts';
@@ -38,6 +38,7 @@ regression; native's own req/s is compared absolutely, with a wide band.
   --out FILE             write the results document (last repeat) with its comparison section
   --quiet                no progress lines on stderr
 
+Run options (as for isobench run; the gate defaults to what the baseline recorded):
 ${RUN_FLAGS_HELP}
 
 A metric regresses when it is worse than its threshold and than the noise of the repeats
@@ -59,7 +60,8 @@ export const gateCommand: Command = {
   summary: 'compare a run against a committed baseline; exit 1 on a performance regression',
   help,
   async run(argv) {
-    const { values } = parseFlags('gate', argv, {
+    const flags = new Flags({ command: 'gate', prefixed: true });
+    const { values } = flags.parse(argv, {
       baseline: { type: 'string' },
       from: { type: 'string', multiple: true },
       repeat: { type: 'string' },
@@ -70,7 +72,7 @@ export const gateCommand: Command = {
       quiet: { type: 'boolean' },
       ...RUN_FLAGS,
     });
-    const repeat = positiveNumber('gate', '--repeat', values.repeat, { integer: true, max: 50 }) ?? 1;
+    const repeat = values.repeat === undefined ? 1 : flags.integer('--repeat', values.repeat, { max: 50 });
     let thresholds: Thresholds = DEFAULT_THRESHOLDS;
     if (values['max-regression'] !== undefined) {
       try {
@@ -79,7 +81,7 @@ export const gateCommand: Command = {
         throw new UsageError(`gate: ${(err as Error).message}`);
       }
     }
-    const given = benchOptionsFrom('gate', values);
+    const given = runFlagOptions(flags, values);
     const runFlagsGiven = Object.keys(given).length > 0;
     if (values.from && (values.repeat !== undefined || runFlagsGiven)) {
       throw new UsageError('gate: --from compares existing results; it cannot be combined with --repeat or run options');

@@ -7,7 +7,7 @@ import { plainProgress } from '../progress-printer.ts';
 import { SUITE_DEFAULTS } from '../isolation-suite/suite.ts';
 import { scenarios as allScenarios } from '../../scenarios/index.ts';
 import { runFailures } from './run.ts';
-import { parseFlags, positiveInt, positiveNumber, settingPairs } from './flags.ts';
+import { Flags } from './flags.ts';
 import { matrixText } from '../../reports/terminal/matrix-text.ts';
 import { htmlPathFor, writeHtmlReport } from '../../reports/html/index.ts';
 import { isExecutable } from '../process.ts';
@@ -65,7 +65,8 @@ function executable(flag: string, file: string): string {
 }
 
 export function parseIsolationArgs(argv: string[]): { options: RunOptions; json: boolean } {
-  const { values: v } = parseFlags(argv, flagSpec);
+  const flags = new Flags({ command: 'isolation' });
+  const { values: v } = flags.parse(argv, flagSpec);
   if (v.pin && v['no-pin']) throw new UsageError('give --pin or --no-pin, not both');
   if (v.out !== undefined && !v.out.endsWith('.json')) throw new UsageError(`--out must name a .json file, got '${v.out}'`);
   const known = [...new Set(allScenarios.flatMap((s) => (s.probes ?? []).map((p) => p.name)))];
@@ -80,10 +81,10 @@ export function parseIsolationArgs(argv: string[]): { options: RunOptions; json:
       targets: v.target,
       latency: false,
       isolation: true,
-      suite: { ...(v.probe?.length ? { only: v.probe } : {}), ...(v.requests ? { requests: positiveInt('--requests', v.requests, 100) } : {}) },
+      suite: { ...(v.probe?.length ? { only: v.probe } : {}), ...(v.requests ? { requests: flags.integer('--requests', v.requests, { max: 100 }) } : {}) },
       pin: !v['no-pin'],
-      scenarioSettings: { workers: ISOLATION_WORKERS, ...settingPairs(v.set ?? []) },
-      readyTimeoutSec: v['ready-timeout'] === undefined ? undefined : positiveNumber('--ready-timeout', v['ready-timeout']),
+      scenarioSettings: { workers: ISOLATION_WORKERS, ...flags.settings(v.set ?? []) },
+      readyTimeoutSec: v['ready-timeout'] === undefined ? undefined : flags.positiveNumber('--ready-timeout', v['ready-timeout']),
       out: v.out ?? path.join('results', `isolation-${stamp}.json`),
     },
   };

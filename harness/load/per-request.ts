@@ -69,7 +69,7 @@ export async function runPerRequest(opts: LoadOptions): Promise<LoadOutcome> {
   );
   // detached and tracked: if the harness is interrupted, the client goes with the servers
   const child = spawn(command, commandArgs as string[], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const release = child.pid !== undefined ? trackProcessGroup(child.pid) : () => {};
+  const release = child.pid !== undefined ? trackProcessGroup(child.pid, [command, ...commandArgs].join(' ')) : () => {};
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => parser.push(c));
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));

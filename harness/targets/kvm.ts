@@ -2,13 +2,12 @@
 // under our engine's server (native/build/isobench-server), one reset mode each. The engine
 // server is started like any other server (harness/process.ts); its counters come from the JSON
 // it writes to --stats-file on SIGUSR1, and SIGUSR2 clears them after the harness's warm-up.
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineCounters } from '../../reports/results/types.ts';
 import type { LaunchSpec, ScenarioEngineDefaults, ScenarioSettings } from '../../scenarios/scenario.ts';
-import { startServerProcess } from '../process.ts';
+import { makeTempDir, startServerProcess } from '../process.ts';
 import { removeTempDir, runningServer } from './served.ts';
 import { DEFAULT_READY_TIMEOUT_MS } from './native.ts';
 import type { RunningServer, Target, TargetContext } from './target.ts';
@@ -136,7 +135,7 @@ export function kvmTarget(mode: ResetMode, description: string): Target {
 
     async start(ctx: TargetContext): Promise<RunningServer> {
       const { scenario, settings } = ctx;
-      const dir = mkdtempSync(path.join(tmpdir(), 'isobench-kvm-'));
+      const dir = makeTempDir('isobench-kvm-');
       const launch = withPrivateDirs(scenario.launch(settings), dir, scenario.engine?.privateDirEnv ?? []);
       const statsFile = path.join(dir, 'stats.json');
       const opts = engineServerOptions(mode, settings, statsFile, scenario.engine);

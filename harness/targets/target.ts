@@ -2,7 +2,8 @@
 import type { Scenario, ScenarioSettings } from '../../scenarios/scenario.ts';
 import type { ClientMode, EngineCounters } from '../../reports/results/types.ts';
 
-export type TargetAvailability = { ok: true; engine: string } | { ok: false; reason: string };
+/** notApplicable: the scenario can never run on this target (not a matter of this machine) */
+export type TargetAvailability = { ok: true; engine: string } | { ok: false; reason: string; notApplicable?: boolean };
 
 export interface TargetContext {
   scenario: Scenario;

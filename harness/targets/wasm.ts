@@ -8,13 +8,11 @@
 //   app's import on `wasm-snapshot`.
 // The row's engine names which one ran and how the instance was made.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScenarioSettings } from '../../scenarios/scenario.ts';
 import type { EngineCounters } from '../../reports/results/types.ts';
-import { isExecutable, startServerProcess } from '../process.ts';
+import { isExecutable, makeTempDir, startServerProcess } from '../process.ts';
 import { removeTempDir, runningServer } from './served.ts';
 import type { RunningServer, Target, TargetAvailability, TargetContext } from './target.ts';
 import { buildComponent } from './wasm/component.ts';
@@ -100,12 +98,12 @@ function wasmTargetFor(instance: InstanceMode): Target {
 
     async availability(scenario): Promise<TargetAvailability> {
       const wasm = scenario.wasm;
-      if (!wasm) return { ok: false, reason: `no wasm build for scenario ${scenario.name} (its scenario file has no "wasm" section)` };
+      if (!wasm) return { ok: false, notApplicable: true, reason: `no wasm build for scenario ${scenario.name} (its scenario file has no "wasm" section)` };
       if (wasm.kind === 'pyodide') {
         const label = pyodideEngineLabel(instance);
         return label.ok ? { ok: true, engine: label.engine } : { ok: false, reason: label.reason };
       }
-      if (instance === 'snapshot') return { ok: false, reason: COMPONENT_HAS_ONE_MODE };
+      if (instance === 'snapshot') return { ok: false, notApplicable: true, reason: COMPONENT_HAS_ONE_MODE };
       try {
         return { ok: true, engine: chooseEngine().label };
       } catch (err) {
@@ -119,7 +117,7 @@ function wasmTargetFor(instance: InstanceMode): Target {
       if (!wasm) throw new Error(`wasm: no wasm build for scenario ${scenario.name}`);
       const name = `${scenario.name}/${this.name}`;
       const base = `http://${settings.host}:${settings.port}`;
-      const statsDir = mkdtempSync(join(tmpdir(), 'isobench-wasm-'));
+      const statsDir = makeTempDir('isobench-wasm-');
       const statsFile = join(statsDir, 'stats.json');
       let argv: string[];
       let engineLabel: string;

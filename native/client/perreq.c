@@ -6,7 +6,9 @@
 //   R <latency_us> <status>          one per complete response
 //   S <status> <body_len>\n<body>\n  a sampled response body (first, then every --sample-every)
 //   E <kind>                         one per failed request: connect | timeout | reset | body
-//   D <responses> <errors> <elapsed_us>   once, at the end
+//   D <responses> <errors> <elapsed_us>   once, at the end: from the start to the last thread's
+//                                         last response (not to when the summary is printed)
+// The client dies with its parent (PR_SET_PDEATHSIG): a killed harness leaves no load behind.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +54,10 @@ static atomic_long errors_done;
 static atomic_bool stopping;
 static int64_t deadline_ns;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+// threads_left and last_end_ns are guarded by out_lock; all_done wakes main when the last thread ends
+static pthread_cond_t all_done = PTHREAD_COND_INITIALIZER;
+static int threads_left;
+static int64_t last_end_ns;
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -315,10 +322,26 @@ static void *connection_loop(void *arg) {
     pthread_mutex_unlock(&out_lock);
   }
   free(r.buf);
+  pthread_mutex_lock(&out_lock);
+  int64_t end = now_ns();
+  if (end > last_end_ns) last_end_ns = end;
+  if (--threads_left == 0) pthread_cond_signal(&all_done);
+  pthread_mutex_unlock(&out_lock);
   return NULL;
 }
 
+// SIGKILL when the process that started us dies; if it died before prctl, we were already orphaned.
+static void die_with_parent(void) {
+  pid_t parent = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+    perror("isobench-client: prctl(PR_SET_PDEATHSIG)");
+    exit(1);
+  }
+  if (getppid() != parent) exit(1);
+}
+
 int main(int argc, char **argv) {
+  die_with_parent();
   parse_args(argc, argv);
   struct sigaction sa = {.sa_handler = on_stop_signal};
   sigaction(SIGINT, &sa, NULL);
@@ -330,8 +353,10 @@ int main(int argc, char **argv) {
   atomic_store(&requests_left, opt.requests);
   int64_t started = now_ns();
   deadline_ns = started + opt.duration_ms * 1000000;
+  last_end_ns = started;
   pthread_t threads[MAX_CONNECTIONS];
   int started_threads = 0;
+  pthread_mutex_lock(&out_lock);
   for (int i = 0; i < opt.connections; i++) {
     if (pthread_create(&threads[i], NULL, connection_loop, NULL) != 0) {
       atomic_store(&stopping, true);
@@ -339,20 +364,26 @@ int main(int argc, char **argv) {
       break;
     }
     started_threads++;
+    threads_left++;
   }
-  // Flush while the threads run so the harness can show progress.
-  struct timespec tick = {.tv_sec = 0, .tv_nsec = 200 * 1000000};
-  for (;;) {
-    if (opt.requests > 0 ? atomic_load(&requests_left) <= 0 : now_ns() >= deadline_ns) break;
-    if (atomic_load(&stopping)) break;
-    nanosleep(&tick, NULL);
-    pthread_mutex_lock(&out_lock);
+  // Flush every 200 ms while the threads run so the harness can show progress; wake at once
+  // when the last thread ends (the wait releases out_lock, so the threads can print meanwhile).
+  while (threads_left > 0) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 200 * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(&all_done, &out_lock, &until);
     fflush(stdout);
-    pthread_mutex_unlock(&out_lock);
   }
+  int64_t ended = last_end_ns;
+  pthread_mutex_unlock(&out_lock);
   for (int i = 0; i < started_threads; i++) pthread_join(threads[i], NULL);
   printf("D %ld %ld %lld\n", atomic_load(&responses_done), atomic_load(&errors_done),
-         (long long)((now_ns() - started) / 1000));
+         (long long)((ended - started) / 1000));
   fflush(stdout);
   return started_threads == opt.connections ? 0 : 1;
 }

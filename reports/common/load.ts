@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { OLDEST_SCHEMA_VERSION, SCHEMA_VERSION, type ResultsDocument } from '../results/types.ts';
 import { migrateResults } from '../results/migrate.ts';
+import { clampSummary } from '../results/histogram.ts';
 
 export class ResultsFileError extends Error {}
 
@@ -41,6 +42,8 @@ export function parseResults(text: string, source: string): ResultsDocument {
     machine: migrated.machine ?? ({} as ResultsDocument['machine']),
     versions: migrated.versions ?? {},
     settings: migrated.settings ?? {},
+    // percentiles above the max (written before they were clamped) read as the max in every view
+    runs: (migrated.runs ?? []).map((r) => (r.latencyUs && typeof r.latencyUs === 'object' ? { ...r, latencyUs: clampSummary(r.latencyUs) } : r)),
   } as ResultsDocument;
 }
 

@@ -44,7 +44,16 @@ export interface ScenarioReport {
   measured: MeasuredTarget[];
   unmeasured: UnmeasuredTarget[];
   hasNative: boolean;
+  /** 'logarithmic' when the measured targets' p50s differ by LOG_SCALE_SPREAD× or more, so the
+   * fastest target's bars stay visible next to the slowest's */
+  latencyScale: 'linear' | 'logarithmic';
+  /** slowest p50 ÷ fastest p50 among the measured targets */
+  p50Spread?: number;
+  /** the same for req/s */
+  throughputScale: 'linear' | 'logarithmic';
 }
+
+export const LOG_SCALE_SPREAD = 10;
 
 export interface ReportModel {
   createdAt: string;
@@ -65,6 +74,12 @@ function numberRecord(v: unknown): Record<string, number> {
   const out: Record<string, number> = {};
   if (v && typeof v === 'object') for (const [k, n] of Object.entries(v)) if (typeof n === 'number' && Number.isFinite(n)) out[k] = n;
   return out;
+}
+
+/** largest ÷ smallest of the positive finite values; undefined with fewer than two */
+function spread(values: number[]): number | undefined {
+  const v = values.filter((x) => Number.isFinite(x) && x > 0);
+  return v.length > 1 ? Math.max(...v) / Math.min(...v) : undefined;
 }
 
 export function buildReportModel(doc: ResultsDocument): ReportModel {
@@ -99,7 +114,14 @@ export function buildReportModel(doc: ResultsDocument): ReportModel {
         histogramCount: h?.totalCount,
       });
     }
-    return { id: group.id, scenario: group.scenario, route: group.route, measured, unmeasured, hasNative: group.baseline !== undefined };
+    const p50Spread = spread(measured.map((t) => t.p50));
+    const rpsSpread = spread(measured.map((t) => t.rps ?? NaN));
+    return {
+      id: group.id, scenario: group.scenario, route: group.route, measured, unmeasured, hasNative: group.baseline !== undefined,
+      latencyScale: p50Spread !== undefined && p50Spread >= LOG_SCALE_SPREAD ? 'logarithmic' : 'linear',
+      ...(p50Spread !== undefined ? { p50Spread } : {}),
+      throughputScale: rpsSpread !== undefined && rpsSpread >= LOG_SCALE_SPREAD ? 'logarithmic' : 'linear',
+    };
   });
   return {
     createdAt: doc.createdAt,

@@ -286,6 +286,7 @@ export async function loadScenarioFile(fileArg: string): Promise<Scenario> {
     ...(def.engine ? { engine: def.engine } : {}),
     ...(wasm ? { wasm } : {}),
     definedIn: file,
+    settingKeys: Object.keys(settingDefs),
     availability: () => runtimeAvailability(runtime),
     build,
     launch,

@@ -43,7 +43,7 @@ test('a shared probe on a target that promises isolation fails its cell, its row
   process.stdout.write = (() => true) as typeof process.stdout.write;
   let code;
   try {
-    code = await runAndReport({ options: { ...options, log: () => {} }, noTui: true }, () => {});
+    code = await runAndReport({ options: { ...options, log: () => {} }, noTui: true, killLeftovers: false }, () => {});
   } finally {
     process.stderr.write = write;
     process.stdout.write = writeOut;
