@@ -41,7 +41,7 @@ export interface ProbeDeclaration {
   path?: string;
   what?: string;
   kind?: ProbeKind;
-  targets?: string[];
+  notOn?: string[];
   notApplicable?: string;
 }
 
@@ -52,13 +52,13 @@ export function probeFromDeclaration(p: ProbeDeclaration): ProbeSpec | string {
   const description = p.what ?? entry?.description;
   const kind = p.kind ?? entry?.kind;
   if (!description || !kind) return `${p.name} is not in the probe catalogue (${Object.keys(PROBE_CATALOGUE).join(', ')}): give its path, what and kind`;
-  if (p.targets && !p.notApplicable) return `${p.name}: targets is given, so notApplicable must say why the other targets cannot run it`;
+  if (p.notOn && !p.notApplicable) return `${p.name}: notOn is given, so notApplicable must say why those targets cannot run it`;
   return {
     name: p.name,
     path: p.path ?? `/isolation/${p.name}`,
     description,
     kind,
     connections: kind === 'concurrent' ? 2 : 1,
-    ...(p.notApplicable ? { targets: p.targets ?? [], notApplicable: p.notApplicable } : {}),
+    ...(p.notOn ? { notOn: p.notOn, notApplicable: p.notApplicable } : p.notApplicable ? { targets: [], notApplicable: p.notApplicable } : {}),
   };
 }

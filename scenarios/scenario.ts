@@ -52,7 +52,9 @@ export interface ProbeSpec {
   connections: 1 | 2;
   /** target names it applies to; absent: every target */
   targets?: string[];
-  /** why it does not apply where it does not (required when targets excludes some) */
+  /** target names it does not apply to */
+  notOn?: string[];
+  /** why it does not apply where it does not (required when targets or notOn excludes some) */
   notApplicable?: string;
 }
 

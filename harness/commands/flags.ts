@@ -4,7 +4,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './command.ts';
 import type { ClientMode } from '../../reports/results/types.ts';
-import { checkSettings } from '../settings.ts';
+import { KNOWN_SETTINGS, checkSettings } from '../settings.ts';
+import { looksLikeScenarioFile } from '../../scenarios/file/load.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -61,15 +62,16 @@ export class Flags {
     return raw as C;
   }
 
-  /** `--set KEY=VALUE` pairs, read as SET_VALUE_HELP says and checked against the known settings */
-  settings(pairs: string[]): Record<string, unknown> {
+  /** `--set KEY=VALUE` pairs, read as SET_VALUE_HELP says and checked against the known settings;
+   * keys the harness does not know wait for the check after loading when a scenario file is named */
+  settings(pairs: string[], scenarioFileNamed = false): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const pair of pairs) {
       const m = /^([A-Za-z][A-Za-z0-9_.-]*)=(.*)$/s.exec(pair);
       if (!m) throw this.error(`--set expects KEY=VALUE, got '${pair}'`);
       out[m[1]!] = settingValue(m[2]!);
     }
-    const problem = checkSettings(out);
+    const problem = checkSettings(out, KNOWN_SETTINGS, scenarioFileNamed ? undefined : []);
     if (problem) throw this.error(`--set ${problem}`);
     return out;
   }
@@ -167,7 +169,7 @@ export function runFlagOptions(flags: Flags, v: RunFlagValues): RunFlagOptions {
   if (v.warmup !== undefined) o.warmup = flags.integer('--warmup', v.warmup, { min: 0, max: 1_000_000_000 });
   if (v.connections !== undefined) o.connections = flags.integer('--connections', v.connections, { max: 1024 });
   if (v.client !== undefined) o.client = flags.choice('--client', v.client, ['keepalive', 'per-request'] as const);
-  if (v.set?.length) o.scenarioSettings = flags.settings(v.set);
+  if (v.set?.length) o.scenarioSettings = flags.settings(v.set, (v.scenario ?? []).some(looksLikeScenarioFile));
   return o;
 }
 

@@ -4,7 +4,7 @@ import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
 import type { ResultsDocument } from '../../reports/results/types.ts';
 import type { ProgressListener } from '../progress.ts';
-import { DEFAULTS, PlanError, checkedPlan, runBenchmark, type RunOptions } from '../run.ts';
+import { DEFAULTS, PlanError, checkedPlan, runBenchmark, withScenarioFiles, type RunOptions } from '../run.ts';
 import { plainProgress } from '../progress-printer.ts';
 import { isExecutable } from '../process.ts';
 import { summaryTable } from '../summary.ts';
@@ -118,14 +118,14 @@ export function runFailures(doc: ResultsDocument, options: RunOptions): string[]
 
 /** Isolation cells that make a run exit non-zero: failed cells, and (with no latency rows to say it) skips of a named target. */
 export function matrixFailures(doc: ResultsDocument, options: RunOptions): string[] {
-  const problems = doc.isolationMatrix.filter((c) => c.status === 'failed' && c.verdict).map((c) => `isolation ${c.scenario} @ ${c.target} ${c.probe}: ${c.reason}`);
+  const problems = (doc.isolationMatrix ?? []).filter((c) => c.status === 'failed' && c.verdict).map((c) => `isolation ${c.scenario} @ ${c.target} ${c.probe}: ${c.reason}`);
   // a server that failed fails every cell with one reason: say it once
   const serverFailures = new Map<string, string>();
-  for (const c of doc.isolationMatrix) if (c.status === 'failed' && !c.verdict) serverFailures.set(`${c.scenario} @ ${c.target}`, c.reason ?? '');
+  for (const c of doc.isolationMatrix ?? []) if (c.status === 'failed' && !c.verdict) serverFailures.set(`${c.scenario} @ ${c.target}`, c.reason ?? '');
   for (const [key, reason] of serverFailures) problems.push(`isolation ${key}: ${reason}`);
   if (options.latency === false) {
     const skipped = new Map<string, string>();
-    for (const c of doc.isolationMatrix) {
+    for (const c of doc.isolationMatrix ?? []) {
       if (c.status === 'skipped' && !c.verdict && (options.targets?.includes(c.target) || options.scenarios?.includes(c.scenario))) {
         skipped.set(`${c.scenario} @ ${c.target}`, c.reason ?? '');
       }
@@ -189,6 +189,7 @@ export const runCommand: Command = {
   async run(argv) {
     const parsed = parseRunArgs(argv);
     try {
+      parsed.options = await withScenarioFiles(parsed.options);
       checkedPlan(parsed.options);
     } catch (err) {
       if (err instanceof PlanError) throw new UsageError(err.message);

@@ -88,7 +88,7 @@ export async function probeServer(baseUrl: string, scenario: Scenario, target: T
   for (const probe of selectedProbes(scenario, options.only)) {
     const base = cellBase(scenario, target, probe, engine);
     const expected = expectationFor(probe, model);
-    if (probe.targets && !probe.targets.includes(target.name)) {
+    if ((probe.targets && !probe.targets.includes(target.name)) || probe.notOn?.includes(target.name)) {
       cells.push(judge(base, { verdict: 'not applicable', reason: probe.notApplicable ?? `${probe.name} does not apply to ${target.name}` }, expected, target.expectsIsolation));
       continue;
     }

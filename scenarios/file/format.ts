@@ -32,8 +32,8 @@ export interface ScenarioFileProbe {
   path?: string;
   what?: string;
   kind?: 'carry' | 'fresh' | 'capability' | 'concurrent';
-  /** the targets it applies to (default: every target); notApplicable says why not the others */
-  targets?: string[];
+  /** targets it does not apply to (default: none); notApplicable says why */
+  notOn?: string[];
   notApplicable?: string;
 }
 
@@ -131,7 +131,7 @@ export const scenarioFileSchema = {
           path: urlPath,
           what: { type: 'string', minLength: 1 },
           kind: { enum: ['carry', 'fresh', 'capability', 'concurrent'] },
-          targets: { type: 'array', items: { type: 'string', minLength: 1 } },
+          notOn: { type: 'array', items: { type: 'string', minLength: 1 } },
           notApplicable: { type: 'string', minLength: 1 },
         },
       },
