@@ -4,6 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './command.ts';
 import type { ClientMode } from '../../reports/results/types.ts';
+import type { RunOptions } from '../run.ts';
 import { KNOWN_SETTINGS, checkSettings } from '../settings.ts';
 import { looksLikeScenarioFile } from '../../scenarios/file/load.ts';
 
@@ -145,17 +146,8 @@ export interface RunFlagValues {
   set?: string[];
 }
 
-export interface RunFlagOptions {
-  scenarios?: string[];
-  targets?: string[];
-  routes?: string[];
-  durationSec?: number;
-  requests?: number;
-  warmup?: number;
-  connections?: number;
-  client?: ClientMode;
-  scenarioSettings?: Record<string, unknown>;
-}
+/** the part of RunOptions the run flags give */
+export type RunFlagOptions = Pick<RunOptions, 'scenarios' | 'targets' | 'routes' | 'durationSec' | 'requests' | 'warmup' | 'connections' | 'client' | 'scenarioSettings'>;
 
 /** The shared run flags as run options; only what was given is set. */
 export function runFlagOptions(flags: Flags, v: RunFlagValues): RunFlagOptions {

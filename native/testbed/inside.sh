@@ -48,7 +48,7 @@ figures() {
   [ "$TB_INJECT" = 1 ] && inject=(--set engineInjectExit=true)
   local scenarios=()
   for s in $TB_FIGURE_SCENARIOS; do scenarios+=(--scenario "$s"); done
-  node --import tsx harness/cli.ts run --no-tui --no-pin "${scenarios[@]}" \
+  node --import tsx harness/cli.ts run --no-tui --no-pin --no-isolation "${scenarios[@]}" \
     --target kvm-persist --target kvm-pages --target kvm-full --target kvm-hybrid \
     --requests "$TB_FIGURE_REQUESTS" --warmup 20 --ready-timeout 300 "${inject[@]}" --out "$R/engine-figures.json"
 }

@@ -17,16 +17,9 @@ import path from 'node:path';
 import { InstantiationStats } from './stats.ts';
 
 import { READY_PATH } from './pyodide.ts';
+import { serverOption } from './server-args.ts';
 
-function option(name: string, required = true): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? process.argv[at + 1] : undefined;
-  if (!value && required) {
-    console.error(`pyodide server: missing --${name}`);
-    process.exit(2);
-  }
-  return value;
-}
+const option = (name: string, required = true) => serverOption('pyodide server', name, required);
 
 const appFile = option('app')!;
 const callable = option('callable')!;
@@ -85,6 +78,7 @@ const BOOT = `
 import io, sys
 sys.path.insert(0, ${JSON.stringify(APP_DIR)})
 import ${moduleName} as _isobench_app_module
+import { serverOption } from './server-args.ts';
 _isobench_app = getattr(_isobench_app_module, ${JSON.stringify(callable)})
 
 def _isobench_call(method, path, query, body, headers):

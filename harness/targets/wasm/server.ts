@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { TRANSPILED_NAME } from './component.ts';
 import { serveOne, wasiHttpImports, type RequestHead } from './host.ts';
 import { InstantiationStats } from './stats.ts';
+import { serverOption } from './server-args.ts';
 
 type IncomingHandler = Parameters<typeof serveOne>[0];
 type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance;
@@ -24,15 +25,7 @@ type Instantiate = (
 
 const MAX_REQUEST_BODY = 1 << 20;
 
-function option(name: string, required = true): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? process.argv[at + 1] : undefined;
-  if (!value && required) {
-    console.error(`wasm server: missing --${name}`);
-    process.exit(2);
-  }
-  return value;
-}
+const option = (name: string, required = true) => serverOption('wasm server', name, required);
 
 const dir = option('dir')!;
 const host = option('host')!;
