@@ -78,7 +78,6 @@ const BOOT = `
 import io, sys
 sys.path.insert(0, ${JSON.stringify(APP_DIR)})
 import ${moduleName} as _isobench_app_module
-import { serverOption } from './server-args.ts';
 _isobench_app = getattr(_isobench_app_module, ${JSON.stringify(callable)})
 
 def _isobench_call(method, path, query, body, headers):
