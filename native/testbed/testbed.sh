@@ -10,6 +10,9 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 CPU=max
+# one vCPU by default: with two, the guest kernel was seen to stall for minutes in soft lockups
+# (kworker and rcu_preempt stuck on both vCPUs) under TCG on a busy 2-core host
+SMP=1
 TIMEOUT=5400
 PARTS="exitpath c koffi server python deno gate figures"
 FIGURE_REQUESTS=200
@@ -20,7 +23,7 @@ EXEC=
 
 usage() {
   cat <<EOF
-Usage: native/testbed/testbed.sh [--cpu MODEL] [--timeout SECONDS] [--parts "P..."] [--figure-requests N] [--inject-exit]
+Usage: native/testbed/testbed.sh [--cpu MODEL] [--smp N] [--timeout SECONDS] [--parts "P..."] [--figure-requests N] [--inject-exit]
   --cpu MODEL          QEMU CPU model (default max; max,-pku reproduces a host without PKU)
   --timeout SECONDS    kill the guest after this long and report the test that hung (default $TIMEOUT)
   --parts "P..."       parts to run, in order (default: $PARTS)
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --cpu) CPU=${2:?--cpu needs a model}; shift 2 ;;
     --timeout) TIMEOUT=${2:?--timeout needs seconds}; shift 2 ;;
+    --smp) SMP=${2:?--smp needs a count}; shift 2 ;;
     --parts) PARTS=${2:?--parts needs a list}; shift 2 ;;
     --figure-requests) FIGURE_REQUESTS=${2:?--figure-requests needs N}; shift 2 ;;
     --figure-scenarios) FIGURE_SCENARIOS=${2:?--figure-scenarios needs a list}; shift 2 ;;
@@ -99,10 +103,10 @@ rm -rf "$RESULTS"; mkdir -p "$RESULTS"
     "$REPO" "$RESULTS" "$PARTS" "$FIGURE_REQUESTS" "$INJECT" "$CPU" "$EXEC" "$FIGURE_SCENARIOS"
 } > "$RESULTS/env.sh"
 
-echo "testbed: booting $KVER under qemu -accel tcg -cpu $CPU (timeout ${TIMEOUT}s)"
+echo "testbed: booting $KVER under qemu -accel tcg -cpu $CPU -smp $SMP (timeout ${TIMEOUT}s)"
 start_ns=$(date +%s%N)
 set +e
-timeout --signal=KILL "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -machine q35 -cpu "$CPU" -m 8G -smp 2 \
+timeout --signal=KILL "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -machine q35 -cpu "$CPU" -m 8G -smp "$SMP" \
   -nographic -no-reboot -nic none -kernel "/boot/vmlinuz-$KVER" -initrd "$IMG" \
   -append "console=ttyS0 quiet loglevel=3 panic=-1 TB_RESULTS=$RESULTS" \
   -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap,id=h \
