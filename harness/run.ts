@@ -254,7 +254,7 @@ function built(builds: Map<Scenario, Promise<string | null>>, pair: PlannedPair,
   const { scenario } = pair;
   let done = builds.get(scenario);
   if (!done) {
-    emit({ kind: 'phase', row: { scenario: scenario.name, route: pair.routes[0]!.name, target: pair.target.name }, phase: 'building' });
+    emit({ kind: 'phase', row: { scenario: scenario.name, route: pair.routes[0]?.name ?? 'isolation', target: pair.target.name }, phase: 'building' });
     const started = performance.now();
     done = scenario.build().then(
       () => null,
@@ -316,7 +316,7 @@ async function runPair(
     const scenarioSettings: ScenarioSettings = { ...opts.scenarioSettings, host: opts.host, port, readyTimeoutMs: opts.readyTimeoutSec * 1000 };
     // one server serves every route of the pair: only the route that waits for it is `starting`;
     // the others stay pending until their turn, so they do not count time while another measures
-    emit({ kind: 'phase', row: keyOf(pair.routes[0]!), phase: 'starting' });
+    if (pair.routes[0]) emit({ kind: 'phase', row: keyOf(pair.routes[0]), phase: 'starting' });
     server = await target.start({ scenario, settings: scenarioSettings, serverCpus: pinning.server, signal: opts.signal, log });
   } catch (err) {
     failAll(pair.routes, (err as Error).message);

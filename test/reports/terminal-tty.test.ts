@@ -29,13 +29,13 @@ test('tmux: q while measuring is ignored, errors print after the table closes, p
   // kvm-full is named explicitly and cannot run without /dev/kvm (or fails) -> the run ends with an error line
   const run = [
     'env -u CI', process.execPath, '--import', 'tsx', path.join(root, 'harness/cli.ts'), 'run', '--scenario', 'python-wsgi',
-    '--target', 'native', '--target', 'kvm-full', '--route', 'hello', '--requests', '3000', '--warmup', '5', '--no-pin',
+    '--target', 'native', '--target', 'kvm-full', '--route', 'hello', '--requests', '10000', '--warmup', '5', '--no-pin', '--no-isolation',
     '--out', path.join(dir, 'r.json'), '; echo EXITED $?; sleep 60',
   ].join(' ');
   try {
     assert.equal(tmux('new-session', '-d', '-s', 'run', '-x', '120', '-y', '45', '-c', root, run).status, 0);
     assert.ok(await waitFor(/native +› measuring/, 60_000), `never measured:\n${pane()}`);
-    assert.ok(await waitFor(/\d+\/3000 req/, 10_000), `progress does not count requests:\n${pane()}`);
+    assert.ok(await waitFor(/\d+\/10000 req/, 10_000), `progress does not count requests:\n${pane()}`);
     assert.doesNotMatch(pane(), /\/0s/);
     tmux('send-keys', '-t', 'run', 'q');
     assert.ok(await waitFor(/Ctrl-C stops the run/, 5_000), `no hint for a key pressed while measuring:\n${pane()}`);
