@@ -53,7 +53,7 @@ test('wasm: engine falls back to V8 via jco and says so; a wasmtime binary is pr
 
 test('wasm: unavailable, with the reason, for a scenario whose file has no wasm build', async () => {
   const a = await wasmTarget.availability(await loadScenarioFile(join(import.meta.dirname, '../../examples/node-http/isobench.scenario.json')));
-  assert.deepEqual(a, { ok: false, reason: 'no wasm build for scenario node-http (its scenario file has no "wasm" section)' });
+  assert.deepEqual(a, { ok: false, notApplicable: true, reason: 'no wasm build for scenario node-http (its scenario file has no "wasm" section)' });
   // python-wsgi has one now: pyodide (test/wasm/pyodide.test.ts)
   assert.equal((await wasmTarget.availability(pythonWsgi)).ok, true);
 });
