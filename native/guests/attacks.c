@@ -17,7 +17,6 @@ static char in[512], out[512];
 static volatile u64 counter;
 static char scratch[8192] __attribute__((aligned(4096)));
 
-static int starts(const char *s, const char *p) { while (*p) if (*s++ != *p++) return 0; return 1; }
 static const char *hex(const char *s, u64 *v) {
   *v = 0;
   while (*s == ' ') s++;
@@ -27,20 +26,6 @@ static const char *hex(const char *s, u64 *v) {
     *v = *v << 4 | (u64)d;
   }
 }
-static u64 put_hex(char *o, u64 v) {
-  static const char h[] = "0123456789abcdef";
-  u64 k = 0;
-  for (int i = 60; i >= 0; i -= 4) o[k++] = h[(v >> i) & 15];
-  return k;
-}
-static u64 put_i(char *o, i64 v) {
-  char t[24]; u64 n = 0, k = 0;
-  if (v < 0) { o[k++] = '-'; v = -v; }
-  do { t[n++] = (char)('0' + v % 10); v /= 10; } while (v);
-  while (n) o[k++] = t[--n];
-  return k;
-}
-static u64 copy(char *o, const char *s, u64 n) { for (u64 i = 0; i < n; i++) o[i] = s[i]; return n; }
 
 /* syscalls that end or block the run by design, or replace the guest's own code/stack: not
  * fuzzed (each has its own test elsewhere) */
@@ -150,20 +135,20 @@ void gmain(u64 *sp) {
     if (n < 0) g_exit(9);
     in[n] = 0;
     u64 k = 0, a, b;
-    if (starts(in, "probe")) k = put_i(out, (i64)++counter);
-    else if (starts(in, "out ")) { hex(hex(in + 4, &a), &b); CRAFTED("out %%al, %%dx", a, b); k = copy(out, "returned", 8); }
-    else if (starts(in, "in ")) { hex(in + 3, &a); CRAFTED("in %%dx, %%al", a, a); k = copy(out, "returned", 8); }
-    else if (starts(in, "outs ")) {
+    if (g_starts(in, "probe")) k = g_put_i(out, (i64)++counter);
+    else if (g_starts(in, "out ")) { hex(hex(in + 4, &a), &b); CRAFTED("out %%al, %%dx", a, b); k = g_copy(out, "returned", 8); }
+    else if (g_starts(in, "in ")) { hex(in + 3, &a); CRAFTED("in %%dx, %%al", a, a); k = g_copy(out, "returned", 8); }
+    else if (g_starts(in, "outs ")) {
       hex(hex(in + 5, &a), &b);
       __asm__ volatile("rep outsb" : "+S"(b) : "d"(a), "c"(4096UL) : "memory");
-      k = copy(out, "returned", 8);
+      k = g_copy(out, "returned", 8);
     }
-    else if (starts(in, "priv ")) { hex(in + 5, &a); priv(a); k = copy(out, "returned", 8); }
-    else if (starts(in, "write ")) { hex(in + 6, &a); *(volatile u64 *)a = 0x4141414141414141UL; k = copy(out, "returned", 8); }
-    else if (starts(in, "read ")) { hex(in + 5, &a); k = put_hex(out, *(volatile u64 *)a); }
-    else if (starts(in, "jump ")) { hex(in + 5, &a); jump(a); k = copy(out, "returned", 8); }
-    else if (starts(in, "sys ")) { hex(hex(in + 4, &a), &b); k = put_i(out, (i64)fuzz(a, b)); }
-    else k = copy(out, "?", 1);
+    else if (g_starts(in, "priv ")) { hex(in + 5, &a); priv(a); k = g_copy(out, "returned", 8); }
+    else if (g_starts(in, "write ")) { hex(in + 6, &a); *(volatile u64 *)a = 0x4141414141414141UL; k = g_copy(out, "returned", 8); }
+    else if (g_starts(in, "read ")) { hex(in + 5, &a); k = g_put_hex(out, *(volatile u64 *)a); }
+    else if (g_starts(in, "jump ")) { hex(in + 5, &a); jump(a); k = g_copy(out, "returned", 8); }
+    else if (g_starts(in, "sys ")) { hex(hex(in + 4, &a), &b); k = g_put_i(out, (i64)fuzz(a, b)); }
+    else k = g_copy(out, "?", 1);
     sc2(HC_REQUEST_DONE, out, k);
   }
 }

@@ -21,13 +21,6 @@ static char tstack[16384] __attribute__((aligned(16)));
 static volatile int never;
 volatile u64 seen_cs = 0xff;
 
-static int starts(const char *s, const char *p) { while (*p) if (*s++ != *p++) return 0; return 1; }
-static u64 parse_u(const char *s) { u64 v = 0; while (*s >= '0' && *s <= '9') v = v * 10 + (u64)(*s++ - '0'); return v; }
-static u64 put_hex(char *o, u64 v) {
-  static const char h[] = "0123456789abcdef"; u64 k = 0;
-  for (int i = 60; i >= 0; i -= 4) o[k++] = h[(v >> i) & 15];
-  return k;
-}
 static u64 copy(char *o, const char *s) { u64 n = 0; while (s[n]) { o[n] = s[n]; n++; } return n; }
 
 /* the parked thread: poll(NULL, 0, -1) with two threads parks it at b_site for a re-issue */
@@ -67,41 +60,41 @@ void gmain(u64 *sp) {
     if (n < 0) g_exit(9);
     in[n] = 0;
     u64 k = 0;
-    if (starts(in, "cpl")) {
+    if (g_starts(in, "cpl")) {
       u64 cs;
       __asm__ volatile("mov %%cs, %0" : "=r"(cs));
       out[0] = (char)('0' + (cs & 3));
       k = 1;
-    } else if (starts(in, "cpuid ")) {
+    } else if (g_starts(in, "cpuid ")) {
       const char *s = in + 6;
-      u64 leaf = parse_u(s);
+      u64 leaf = g_parse_u(s);
       while (*s && *s != ' ') s++;
-      u64 sub = parse_u(*s ? s + 1 : s);
+      u64 sub = g_parse_u(*s ? s + 1 : s);
       unsigned a, b, c, d;
       __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(sub));
-      k = put_hex(out, a); out[k++] = ' ';
-      k += put_hex(out + k, b); out[k++] = ' ';
-      k += put_hex(out + k, c); out[k++] = ' ';
-      k += put_hex(out + k, d);
-    } else if (starts(in, "xcr0")) {
+      k = g_put_hex(out, a); out[k++] = ' ';
+      k += g_put_hex(out + k, b); out[k++] = ' ';
+      k += g_put_hex(out + k, c); out[k++] = ' ';
+      k += g_put_hex(out + k, d);
+    } else if (g_starts(in, "xcr0")) {
       unsigned lo, hi;
       __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-      k = put_hex(out, (u64)hi << 32 | lo);
-    } else if (starts(in, "forged-out")) {
+      k = g_put_hex(out, (u64)hi << 32 | lo);
+    } else if (g_starts(in, "forged-out")) {
       u64 fl;
       register u64 r11 __asm__("r11") = 0x7302;
       __asm__ volatile("out %%al, $0xE0\n pushfq\n pop %0" : "=r"(fl), "+r"(r11) : "a"(39L) : "rcx", "memory");
       k = copy(out, "rflags ");
-      k += put_hex(out + k, fl);
-    } else if (starts(in, "stub-jump ")) {
-      u64 at = L_STUB + parse_u(in + 10);
+      k += g_put_hex(out + k, fl);
+    } else if (g_starts(in, "stub-jump ")) {
+      u64 at = L_STUB + g_parse_u(in + 10);
       __asm__ volatile("lea 1f(%%rip), %%rcx\n mov $0x3202, %%r11d\n jmp *%0\n1:" : : "r"(at) : "rcx", "r11", "memory");
       k = copy(out, "returned");
-    } else if (starts(in, "iret-ring0")) {
+    } else if (g_starts(in, "iret-ring0")) {
       __asm__ volatile("mov %%rsp, %%rax\n push $0x10\n push %%rax\n push $0x2\n push $0x08\n"
                        " lea payload(%%rip), %%rax\n push %%rax\n iretq" : : : "rax", "memory");
       k = copy(out, "returned");
-    } else if (starts(in, "far-compat")) {
+    } else if (g_starts(in, "far-compat")) {
       static struct { unsigned off; unsigned short sel; } __attribute__((packed)) far;
       extern char compat_at[];
       far.off = (unsigned)(u64)compat_at;
@@ -109,11 +102,11 @@ void gmain(u64 *sp) {
       __asm__ volatile("ljmpl *%0\n"
                        ".code32\n.globl compat_at\ncompat_at:\n syscall\n ud2\n.code64\n" : : "m"(far) : "memory");
       k = copy(out, "returned");
-    } else if (starts(in, "park-ring0")) {
+    } else if (g_starts(in, "park-ring0")) {
       park_ring0();
       k = copy(out, "cs ");
-      k += put_hex(out + k, seen_cs);
-    } else if (starts(in, "segs")) {
+      k += g_put_hex(out + k, seen_cs);
+    } else if (g_starts(in, "segs")) {
       __asm__ volatile("xor %%eax, %%eax\n mov %%eax, %%ds\n mov %%eax, %%es\n mov %%eax, %%fs\n mov %%eax, %%gs" : : : "rax");
       k = copy(out, "ok");
     } else {
