@@ -11,13 +11,13 @@
 // globals, an empty environment, an in-memory file system with only the app in it.
 // Stats: SIGUSR1 writes the per-request instance-creation times to --stats-file, SIGUSR2 clears them.
 import http from 'node:http';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { InstantiationStats } from './stats.ts';
 
 import { READY_PATH } from './pyodide.ts';
-import { serverOption } from './server-args.ts';
+import { handleServerSignals, serverOption } from './server-args.ts';
 
 const option = (name: string, required = true) => serverOption('pyodide server', name, required);
 
@@ -198,25 +198,16 @@ for (let i = 0; i < warmupInstances; i++) await serveOne('GET', '/', [], new Uin
 console.log(`pyodide server: warmed up (${warmupInstances} ${instanceMode} instances) in ${(performance.now() - warmupStarted).toFixed(0)} ms`);
 stats.reset();
 
-function writeStats(): void {
-  if (!statsFile) return;
-  const tmp = `${statsFile}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ ...stats.summary(), instance: instanceMode, pyodide: pyodideVersion, wasmCompileMs: Math.round(compileMs), ...snapshotFacts }));
-  renameSync(tmp, statsFile);
-}
-
-process.on('SIGUSR1', writeStats);
-process.on('SIGUSR2', () => stats.reset());
-
-function shutdown(): void {
-  const s = stats.summary();
-  console.error(`pyodide server: ${s.requests} ${instanceMode} instances, creation p50 ${s.instantiateUs?.p50 ?? 0} µs`);
-  server.closeAllConnections();
-  server.close();
-  process.exit(0);
-}
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
+handleServerSignals(
+  server,
+  statsFile,
+  () => ({ ...stats.summary(), instance: instanceMode, pyodide: pyodideVersion, wasmCompileMs: Math.round(compileMs), ...snapshotFacts }),
+  () => stats.reset(),
+  () => {
+    const s = stats.summary();
+    return `pyodide server: ${s.requests} ${instanceMode} instances, creation p50 ${s.instantiateUs?.p50 ?? 0} µs`;
+  },
+);
 
 server.listen(port, host, () => {
   console.log(`pyodide server listening on http://${host}:${port}/ (pyodide ${pyodideVersion}, ${instanceMode} instance per request, wasm compiled in ${compileMs.toFixed(0)} ms)`);
