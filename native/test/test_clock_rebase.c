@@ -78,7 +78,9 @@ KVM_TEST(persist_worker_clock_keeps_running) {
   ib_worker_reset(w, -1);
   sleep_ms(GAP_MS);
   int64_t g2 = guest_mono_ns(w);
-  CHECK(g1 > 0 && g2 - g1 >= GAP_MS * 1000000LL, "persist: guest clock advanced %lld ms over a %d ms gap",
+  /* a rebased clock would advance by the request time only; half the gap of slack for the stub's
+   * TSC calibration under an emulated CPU (seen in the test bed: 599 ms over 600 ms) */
+  CHECK(g1 > 0 && g2 - g1 >= GAP_MS * 500000LL, "persist: guest clock advanced %lld ms over a %d ms gap",
         (long long)((g2 - g1) / 1000000), GAP_MS);
   ib_worker_destroy(w);
   ib_master_destroy(m);
