@@ -3,7 +3,8 @@
 import http from 'node:http';
 import type { IsolationResult } from '../reports/results/types.ts';
 
-function getOnce(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+/** one GET on its own connection (Connection: close) */
+export function getOnce(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { agent: false, timeout: timeoutMs, headers: { connection: 'close' } }, (res) => {
       let body = '';

@@ -1,8 +1,14 @@
 // Server processes under the harness: started detached in their own process group (pinned with
-// taskset), waited on until they answer HTTP, watched for early death, measured for peak RSS,
-// and stopped as a whole group — also when the harness fails or is interrupted.
+// taskset) under isobench-supervise, which kills the group when the harness dies, even by SIGKILL;
+// waited on until they answer HTTP, watched for early death, measured for peak RSS, and stopped as
+// a whole group — also when the harness fails or is interrupted. Every group and temporary folder
+// is recorded (harness/leftovers.ts) so a later run can report what a killed one left behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readFileSync, readdirSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ensureClientBuilt, superviseBinary } from './load/client-binary.ts';
+import { recordLive } from './leftovers.ts';
 import http from 'node:http';
 import net from 'node:net';
 
@@ -50,7 +56,9 @@ export interface ServerProcess {
 
 // ---- every live process group, so none outlives the harness ----
 
-const liveGroups = new Set<number>();
+/** live process groups and temporary folders, each with the remover of its leftover record */
+const liveGroups = new Map<number, () => void>();
+const liveTempDirs = new Map<string, () => void>();
 let handlersInstalled = false;
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
@@ -62,15 +70,37 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 export function killAllServers(): void {
-  for (const pgid of liveGroups) killGroup(pgid, 'SIGKILL');
+  for (const [pgid, forget] of liveGroups) {
+    killGroup(pgid, 'SIGKILL');
+    forget();
+  }
   liveGroups.clear();
+  for (const dir of [...liveTempDirs.keys()]) removeTrackedTempDir(dir);
 }
 
 /** Puts a detached child's process group under the same guarantee as servers; returns its release. */
-export function trackProcessGroup(pgid: number): () => void {
+export function trackProcessGroup(pgid: number, command = ''): () => void {
   installHandlers();
-  liveGroups.add(pgid);
-  return () => liveGroups.delete(pgid);
+  liveGroups.set(pgid, recordLive(`group-${pgid}`, { pgid, command }));
+  return () => {
+    liveGroups.get(pgid)?.();
+    liveGroups.delete(pgid);
+  };
+}
+
+/** A temporary folder removed when its user removes it, when the harness exits or is interrupted,
+ * or, if the harness is killed, by the next run's leftover check. */
+export function makeTempDir(prefix: string): string {
+  installHandlers();
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  liveTempDirs.set(dir, recordLive(`dir-${path.basename(dir)}`, { command: `temporary folder ${dir}`, tempDirs: [dir] }));
+  return dir;
+}
+
+export function removeTrackedTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  liveTempDirs.get(dir)?.();
+  liveTempDirs.delete(dir);
 }
 
 function installHandlers(): void {
@@ -107,9 +137,11 @@ export function groupMembers(pgid: number): number[] {
 
 const PAGE_SIZE = 4096;
 
+/** summed RSS of the group, without the supervisor (its leader) */
 function groupRssBytes(pgid: number): number {
   let total = 0;
   for (const pid of groupMembers(pgid)) {
+    if (pid === pgid) continue;
     try {
       total += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * PAGE_SIZE;
     } catch {
@@ -145,9 +177,13 @@ export function findFreePort(host: string): Promise<number> {
 
 // ---- readiness ----
 
+// An attempt waits up to 5 s: a server that renders its first page slowly (wasm under load takes
+// over 1 s) is ready, and abandoning its answer only queues another render behind it.
+const READY_ATTEMPT_MS = 5000;
+
 function answers(url: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: 1000, headers: { connection: 'close' } }, (res) => {
+    const req = http.get(url, { agent: false, timeout: READY_ATTEMPT_MS, headers: { connection: 'close' } }, (res) => {
       res.resume();
       res.on('end', () => resolve(true));
       res.on('error', () => resolve(true));
@@ -163,9 +199,11 @@ function describeExit(e: ExitInfo): string {
   return e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
 }
 
-function lastLine(text: string): string {
+/** the server's last line of output, for a one-line error: capped (a crash may print a minified source line) */
+function lastLine(text: string, max = 300): string {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  return lines.at(-1) ?? '';
+  const last = lines.at(-1) ?? '';
+  return last.length > max ? `${last.slice(0, max)}…` : last;
 }
 
 // ---- the process ----
@@ -174,16 +212,22 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
   installHandlers();
   const [program, ...args] = opts.argv;
   if (!program) throw new ServerError(`${opts.name}: empty command line`);
-  const command = opts.cpus !== null ? 'taskset' : program;
-  const commandArgs = opts.cpus !== null ? ['-c', opts.cpus, program, ...args] : args;
-  opts.log?.(`${opts.name}: ${opts.cpus !== null ? `taskset -c ${opts.cpus} ` : ''}${opts.argv.join(' ')}`);
+  const pinned = opts.cpus !== null ? ['taskset', '-c', opts.cpus, program, ...args] : [program, ...args];
+  opts.log?.(`${opts.name}: ${pinned.join(' ')}`);
+  try {
+    await ensureClientBuilt();
+  } catch (err) {
+    throw new ServerError(`${opts.name}: ${(err as Error).message}`);
+  }
 
-  const child: ChildProcess = spawn(command, commandArgs, {
+  const child: ChildProcess = spawn(superviseBinary, pinned, {
     cwd: opts.cwd,
     env: opts.env,
     detached: true, // its own process group, so stop() reaches everything it forks
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin: the supervisor's lifeline; it reads EOF when this process is gone and kills the group
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  child.stdin!.on('error', () => {});
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   let output = '';
   const keep = (chunk: Buffer) => {
@@ -205,7 +249,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     const err = await spawnError;
     throw new ServerError(`${opts.name}: cannot start ${program}: ${err.message}`);
   }
-  liveGroups.add(pid);
+  liveGroups.set(pid, recordLive(`server-${pid}`, { pgid: pid, command: pinned.join(' ') }));
 
   let rssPeak: number | undefined;
   const sampleRss = () => {
@@ -225,6 +269,8 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
       killGroup(pid, 'SIGKILL'); // whatever is left of the group, leader or not
       await Promise.race([exited, sleep(2000)]);
       for (let i = 0; i < 40 && groupMembers(pid).length > 0; i++) await sleep(50);
+      child.stdin!.destroy();
+      liveGroups.get(pid)?.();
       liveGroups.delete(pid);
     })();
     return stopping;

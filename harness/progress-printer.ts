@@ -8,6 +8,7 @@ export function plainProgress(write: (line: string) => void = (l) => process.std
   let total = 0;
   let done = 0;
   const started = new Set<string>();
+  const unprobed = new Set<string>();
   return (event) => {
     switch (event.kind) {
       case 'plan':
@@ -26,7 +27,7 @@ export function plainProgress(write: (line: string) => void = (l) => process.std
       case 'tick':
         write(
           `    ${event.totalSec ? `${event.elapsedSec.toFixed(0)}/${event.totalSec} s` : `${event.elapsedSec.toFixed(0)} s`}` +
-            `  ${event.requests} req  ${event.rps.toFixed(0)} req/s  p50 ${formatUs(event.p50Us)}  p99 ${formatUs(event.p99Us)}  ${event.errors} errors`,
+            `  ${event.requests}${event.totalRequests ? `/${event.totalRequests}` : ''} req  ${event.rps.toFixed(0)} req/s  p50 ${formatUs(event.p50Us)}  p99 ${formatUs(event.p99Us)}  ${event.errors} errors`,
         );
         break;
       case 'row-done': {
@@ -34,6 +35,19 @@ export function plainProgress(write: (line: string) => void = (l) => process.std
         const r = event.result;
         const what = r.status === 'ok' ? `ok, p50 ${formatUs(r.latencyUs!.p50)} p99 ${formatUs(r.latencyUs!.p99)}, ${r.requests} requests` : `${r.status}: ${r.reason}`;
         write(`[${done}/${total}] ${label(event.row)}: ${what}`);
+        break;
+      }
+      case 'probe-done': {
+        const c = event.cell;
+        if (!c.verdict) {
+          // a target that did not run gives every probe the same reason: say it once
+          const server = `${c.scenario} @ ${c.target}`;
+          if (!unprobed.has(server)) write(`    isolation ${server}: ${c.status}: ${c.reason}`);
+          unprobed.add(server);
+          break;
+        }
+        const verdict = c.verdict ? `${c.verdict}${c.status === 'failed' ? ' (FAILED)' : ''}` : c.status;
+        write(`    isolation ${c.scenario} @ ${c.target} ${c.probe}: ${verdict}${c.status !== 'ok' || c.verdict === 'shared' ? ` (${c.reason})` : ''}`);
         break;
       }
       case 'finished':

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
-import { parseFlags, positiveInt, positiveNumber } from './flags.ts';
+import { Flags } from './flags.ts';
 import { LoadRecorder, runLoad } from '../load/index.ts';
 import { ensureClientBuilt, trivialServerBinary } from '../load/client-binary.ts';
 import { summarizeLatency } from '../../reports/results/histogram.ts';
@@ -69,13 +69,14 @@ export const calibrateCommand: Command = {
   summary: "measure the load clients' own floor and compare with wrk",
   help,
   async run(argv) {
-    const { values: v } = parseFlags(argv, {
+    const flags = new Flags({ command: 'calibrate' });
+    const { values: v } = flags.parse(argv, {
       url: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' },
       'delay-us': { type: 'string' }, 'no-pin': { type: 'boolean' }, json: { type: 'boolean' },
     });
-    const seconds = v.duration ? positiveNumber('--duration', v.duration) : 5;
-    const connections = v.connections ? positiveInt('--connections', v.connections, 1024) : 1;
-    const delayUs = v['delay-us'] ? (v['delay-us'] === '0' ? 0 : positiveInt('--delay-us', v['delay-us'], 10_000_000)) : 0;
+    const seconds = v.duration ? flags.positiveNumber('--duration', v.duration) : 5;
+    const connections = v.connections ? flags.integer('--connections', v.connections, { max: 1024 }) : 1;
+    const delayUs = v['delay-us'] ? flags.integer('--delay-us', v['delay-us'], { min: 0, max: 10_000_000 }) : 0;
     let target: URL | null = null;
     if (v.url) {
       try {

@@ -4,7 +4,7 @@ import { UsageError } from './command.ts';
 import { evaluateClaims, CLOSE_BOUND } from '../claims/evaluate.ts';
 import { claimsMarkdown, claimsText } from '../claims/format.ts';
 import { readResultsDocument } from '../gate/documents.ts';
-import { parseFlags } from '../gate/flags.ts';
+import { Flags } from './flags.ts';
 
 const help = `Usage: isobench claims RESULTS.json [--json] [--markdown FILE]
 
@@ -28,7 +28,7 @@ export const claimsCommand: Command = {
   summary: "check the seed's statements (close to native at p50, lower tail, native p50) against a run",
   help,
   async run(argv) {
-    const { values, positionals } = parseFlags('claims', argv, { json: { type: 'boolean' }, markdown: { type: 'string' } }, true);
+    const { values, positionals } = new Flags({ command: 'claims', prefixed: true }).parse(argv, { json: { type: 'boolean' }, markdown: { type: 'string' } }, true);
     if (positionals.length === 0) throw new UsageError('claims: missing RESULTS.json (isobench claims RESULTS.json)');
     if (positionals.length > 1) throw new UsageError(`claims: expected one results file, got ${positionals.length}`);
     let section;

@@ -6,8 +6,9 @@ import { baselinePath, readBaseline } from '../gate/baseline.ts';
 import { runWithoutFile } from '../gate/bench.ts';
 import { nothingCompared } from '../gate/compare.ts';
 import { readResultsDocument } from '../gate/documents.ts';
-import { RUN_FLAGS, RUN_FLAGS_HELP, benchOptionsFrom, parseFlags, positiveNumber } from '../gate/flags.ts';
-import { gateDocuments, gateExitCode } from '../gate/gate.ts';
+import { Flags, RUN_FLAGS, RUN_FLAGS_HELP, runFlagOptions } from './flags.ts';
+import { gateDocuments, gateExitCode, type FigureSource } from '../gate/gate.ts';
+import { existsSync } from 'node:fs';
 import { comparisonMarkdown } from '../gate/markdown.ts';
 import { mergeRunOptions, runRepeats } from '../gate/repeat.ts';
 import { CI_THRESHOLDS, DEFAULT_THRESHOLDS, formatThresholds, parseThresholds, type Thresholds } from '../gate/thresholds.ts';
@@ -15,7 +16,8 @@ import type { ResultsDocument } from '../../reports/results/types.ts';
 import { writeResults } from '../../reports/results/writer.ts';
 
 const help = `Usage: isobench gate [--baseline NAME|FILE] [--from RESULTS.json]... [--repeat N]
-                     [--max-regression SPEC] [--markdown FILE] [--out FILE] [--quiet] [run options]
+                     [--max-regression SPEC] [--engine-figures RESULTS.json]... [--markdown FILE]
+                     [--out FILE] [--quiet] [run options]
 
 Compare this code's performance against a committed baseline (baselines/<name>.json, made by
 isobench baseline save). Latency percentiles are compared as a ratio to native of the same
@@ -29,16 +31,26 @@ regression; native's own req/s is compared absolutely, with a wide band.
   --max-regression SPEC  allowed worsening per metric (default ${formatThresholds(DEFAULT_THRESHOLDS)});
                          metrics p50, p90, p99, p999 (ratios) and rps (native); METRIC=off drops one;
                          "ci" is the generous preset of npm run gate:ci (${formatThresholds(CI_THRESHOLDS)})
+  --engine-figures FILE  the engine's deterministic figures measured elsewhere: the QEMU test bed's
+                         results/testbed/engine-figures.json (npm run test:vm); a missing file is
+                         reported and ignored (repeatable)
   --markdown FILE        also write the markdown table to FILE
   --out FILE             write the results document (last repeat) with its comparison section
   --quiet                no progress lines on stderr
 
+Run options (as for isobench run; the gate defaults to what the baseline recorded):
 ${RUN_FLAGS_HELP}
 
 A metric regresses when it is worse than its threshold and than the noise of the repeats
 (the widest (max - min) / median of baseline and current); beyond the threshold but within
 the noise it is reported as noise and does not fail. A row that ran in the baseline and
 fails now fails the gate; one that is skipped now is reported as missing.
+
+The engine's deterministic figures (exits and syscalls by number per request, newly dirtied
+pages per request, private pages per worker, per kvm row and exit path) come from this run's kvm
+rows and from --engine-figures; they are compared tightly: one more exit or syscall per request
+fails. When the baseline has engine rows and none of them, latency or figure, was compared here,
+the gate fails.
 
 The table is printed, and appended to $GITHUB_STEP_SUMMARY when that is set.
 Exit status: 0 pass, 1 regression, 2 could not run (bad flags, no baseline, run failed).`;
@@ -48,17 +60,19 @@ export const gateCommand: Command = {
   summary: 'compare a run against a committed baseline; exit 1 on a performance regression',
   help,
   async run(argv) {
-    const { values } = parseFlags('gate', argv, {
+    const flags = new Flags({ command: 'gate', prefixed: true });
+    const { values } = flags.parse(argv, {
       baseline: { type: 'string' },
       from: { type: 'string', multiple: true },
       repeat: { type: 'string' },
       'max-regression': { type: 'string' },
       markdown: { type: 'string' },
+      'engine-figures': { type: 'string', multiple: true },
       out: { type: 'string' },
       quiet: { type: 'boolean' },
       ...RUN_FLAGS,
     });
-    const repeat = positiveNumber('gate', '--repeat', values.repeat, { integer: true, max: 50 }) ?? 1;
+    const repeat = values.repeat === undefined ? 1 : flags.integer('--repeat', values.repeat, { max: 50 });
     let thresholds: Thresholds = DEFAULT_THRESHOLDS;
     if (values['max-regression'] !== undefined) {
       try {
@@ -67,7 +81,7 @@ export const gateCommand: Command = {
         throw new UsageError(`gate: ${(err as Error).message}`);
       }
     }
-    const given = benchOptionsFrom('gate', values);
+    const given = runFlagOptions(flags, values);
     const runFlagsGiven = Object.keys(given).length > 0;
     if (values.from && (values.repeat !== undefined || runFlagsGiven)) {
       throw new UsageError('gate: --from compares existing results; it cannot be combined with --repeat or run options');
@@ -96,7 +110,21 @@ export const gateCommand: Command = {
       return fail((err as Error).message.split('\n')[0]);
     }
 
-    const comparison = gateDocuments(baseline, docs, thresholds, file);
+    const figureSources: FigureSource[] = [];
+    try {
+      for (const f of values['engine-figures'] ?? []) {
+        if (!existsSync(f)) {
+          process.stderr.write(`isobench gate: no engine figures at ${f} (npm run test:vm writes them)\n`);
+          continue;
+        }
+        const doc = await readResultsDocument(f);
+        const commit = doc.versions?.gitCommit ? `, commit ${String(doc.versions.gitCommit).slice(0, 10)}` : '';
+        figureSources.push({ label: `${f} (${doc.createdAt}${commit})`, doc });
+      }
+    } catch (err) {
+      return fail((err as Error).message.split('\n')[0]);
+    }
+    const comparison = gateDocuments(baseline, docs, thresholds, file, figureSources);
     const markdown = comparisonMarkdown(comparison);
     process.stdout.write(markdown);
     try {

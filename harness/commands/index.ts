@@ -8,6 +8,8 @@ import { tuneCommand } from './tune.ts';
 import { claimsCommand } from './claims.ts';
 import { reportCommand } from './report.ts';
 import { microCommand } from './micro.ts';
+import { isolationCommand } from './isolation.ts';
+import { initCommand } from './init.ts';
 
 // Each owner adds its command here (one import, one entry).
-export const commands: Command[] = [runCommand, listCommand, calibrateCommand, gateCommand, baselineCommand, tuneCommand, claimsCommand, reportCommand, microCommand];
+export const commands: Command[] = [runCommand, listCommand, calibrateCommand, gateCommand, baselineCommand, tuneCommand, claimsCommand, reportCommand, microCommand, isolationCommand, initCommand];

@@ -1,6 +1,6 @@
 // `isobench list`: scenarios and targets, each with its availability (and why not).
 import type { Command } from './command.ts';
-import { parseFlags } from './flags.ts';
+import { Flags } from './flags.ts';
 import { scenarios } from '../../scenarios/index.ts';
 import { targets } from '../targets/index.ts';
 
@@ -39,7 +39,7 @@ export const listCommand: Command = {
   summary: 'list scenarios and targets with their availability',
   help,
   async run(argv) {
-    const { values } = parseFlags(argv, { json: { type: 'boolean' } });
+    const { values } = new Flags({ command: 'list' }).parse(argv, { json: { type: 'boolean' } });
     const inv = await inventory();
     if (values.json) {
       process.stdout.write(JSON.stringify(inv, null, 2) + '\n');

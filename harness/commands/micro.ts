@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
-import { parseFlags, positiveInt } from './flags.ts';
+import { Flags } from './flags.ts';
 import type { ResultsDocument } from '../../reports/results/types.ts';
 import { SCHEMA_VERSION } from '../../reports/results/types.ts';
 import { machineFacts } from '../../reports/results/machine.ts';
@@ -32,7 +32,8 @@ export const microCommand: Command = {
   summary: 'micro-benchmarks of the KVM engine (exit, fork, reset per mode, request round trip)',
   help,
   async run(argv) {
-    const { values } = parseFlags(argv, {
+    const flags = new Flags({ command: 'micro' });
+    const { values } = flags.parse(argv, {
       out: { type: 'string' },
       time: { type: 'string' },
       only: { type: 'string' },
@@ -43,7 +44,7 @@ export const microCommand: Command = {
       console.log(help);
       return 0;
     }
-    const timeMs = values.time ? positiveInt('--time', values.time, 600_000) : 300;
+    const timeMs = values.time ? flags.integer('--time', values.time, { max: 600_000 }) : 300;
     let groups: readonly Group[] = GROUPS;
     if (values.only) {
       if (!(GROUPS as readonly string[]).includes(values.only)) throw new UsageError(`--only must be one of ${GROUPS.join(', ')}, got '${values.only}'`);
@@ -63,6 +64,7 @@ export const microCommand: Command = {
       versions: await toolVersions(),
       settings: { command: 'micro', timeMs, groups, guestMemBytes: MEM_BYTES, exitPath, dirtyTracking: 'kvm-dirty-log (manual protect) + host bitmap' },
       runs: [],
+      isolationMatrix: [],
       micro: rows,
     };
     const out = values.out ?? path.join('results', `micro-${createdAt.toISOString().replace(/[:.]/g, '-')}.json`);

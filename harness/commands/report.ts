@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
-import { parseArgs } from 'node:util';
+import { Flags } from './flags.ts';
 import { readResultsFile, ResultsFileError } from '../../reports/common/load.ts';
 import { htmlPathFor, writeHtmlReport } from '../../reports/html/index.ts';
 import { renderMarkdown } from '../../reports/markdown/index.ts';
@@ -34,20 +34,9 @@ export interface ReportArgs {
 }
 
 export function parseReportArgs(argv: string[]): ReportArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { format: { type: 'string' }, out: { type: 'string' }, 'no-tui': { type: 'boolean' } },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('. ')[0]!.replace(/^Unknown option/, 'unknown option').replace(/\.$/, ''));
-  }
-  const { values, positionals } = parsed;
-  const format = (values.format ?? 'html') as Format;
-  if (!FORMATS.includes(format)) throw new UsageError(`--format must be html, markdown or text, got '${values.format}'`);
+  const flags = new Flags({ command: 'report' });
+  const { values, positionals } = flags.parse(argv, { format: { type: 'string' }, out: { type: 'string' }, 'no-tui': { type: 'boolean' } }, true);
+  const format: Format = values.format === undefined ? 'html' : flags.choice('--format', values.format, FORMATS);
   if (positionals.length === 0) throw new UsageError('report needs a results file: isobench report results/run.json');
   if (positionals.length > 1) throw new UsageError(`report takes one results file, got ${positionals.length}: ${positionals.join(' ')}`);
   if (format === 'text' && values.out !== undefined) throw new UsageError('--out applies to --format html or markdown');

@@ -1,7 +1,7 @@
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
 import { runWithoutFile } from '../gate/bench.ts';
-import { parseFlags, parseSettings, positiveNumber, nonNegativeInteger } from '../gate/flags.ts';
+import { Flags, SET_VALUE_HELP } from './flags.ts';
 import { thresholdChart, workerChart } from '../tune/chart.ts';
 import { DEFAULT_THRESHOLDS_BYTES, formatSize, parseCountList, parseSizeList } from '../tune/sizes.ts';
 import { runTune, tuneAvailability, TUNE_TARGET, type TunePlan } from '../tune/tune.ts';
@@ -31,6 +31,7 @@ of the best req/s.
   --warmup N             warm-up requests per point
   --connections N        connections (default 1; the worker sweep defaults to one per worker)
   --set KEY=VALUE        another scenario/target setting (repeatable)
+                         ${SET_VALUE_HELP}
   --out FILE             write a results document with every point and the sweep section
 
 Exit status: 0 swept, 2 could not (bad flags, or ${TUNE_TARGET} unavailable: "skipped: <reason>").`;
@@ -40,7 +41,8 @@ export const tuneCommand: Command = {
   summary: `sweep the hybrid reset threshold and worker count on ${TUNE_TARGET}; recommend server flags`,
   help,
   async run(argv) {
-    const { values } = parseFlags('tune', argv, {
+    const flags = new Flags({ command: 'tune', prefixed: true });
+    const { values } = flags.parse(argv, {
       scenario: { type: 'string' },
       route: { type: 'string' },
       thresholds: { type: 'string' },
@@ -68,18 +70,18 @@ export const tuneCommand: Command = {
     };
     const thresholdsBytes = values.thresholds ? wrap(() => parseSizeList(values.thresholds!, '--thresholds')) : [...DEFAULT_THRESHOLDS_BYTES];
     const workers = values.workers === 'none' ? [] : values.workers ? wrap(() => parseCountList(values.workers!, '--workers', 64)) : [1, 2, 4];
-    const maxWorkerMb = positiveNumber('tune', '--max-worker-mb', values['max-worker-mb'], { max: 1024 * 1024 });
+    const maxWorkerMb = values['max-worker-mb'] === undefined ? undefined : flags.positiveNumber('--max-worker-mb', values['max-worker-mb'], 1024 * 1024);
     const plan: TunePlan = {
       scenario: scenario.name,
       ...(values.route ? { route: values.route } : {}),
       thresholdsBytes,
-      thresholdWorkers: positiveNumber('tune', '--threshold-workers', values['threshold-workers'], { integer: true, max: 64 }) ?? 1,
+      thresholdWorkers: values['threshold-workers'] === undefined ? 1 : flags.integer('--threshold-workers', values['threshold-workers'], { max: 64 }),
       workers,
       ...(maxWorkerMb !== undefined ? { maxWorkerRssBytes: Math.round(maxWorkerMb * 1024 * 1024) } : {}),
-      durationSec: positiveNumber('tune', '--duration', values.duration, { max: 3600 }) ?? 5,
-      ...(values.warmup !== undefined ? { warmup: nonNegativeInteger('tune', '--warmup', values.warmup) } : {}),
-      ...(values.connections !== undefined ? { connections: positiveNumber('tune', '--connections', values.connections, { integer: true, max: 1024 }) } : {}),
-      ...(values.set ? { scenarioSettings: parseSettings('tune', values.set) } : {}),
+      durationSec: values.duration === undefined ? 5 : flags.positiveNumber('--duration', values.duration),
+      ...(values.warmup !== undefined ? { warmup: flags.integer('--warmup', values.warmup, { min: 0 }) } : {}),
+      ...(values.connections !== undefined ? { connections: flags.integer('--connections', values.connections, { max: 1024 }) } : {}),
+      ...(values.set ? { scenarioSettings: flags.settings(values.set) } : {}),
     };
 
     const available = await tuneAvailability(scenario, targets);

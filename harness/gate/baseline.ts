@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultsDocument } from '../../reports/results/types.ts';
 import { aggregateRepeats, combineOutcomes } from './metrics.ts';
+import { collectEngineFigures, figureKey, type EngineFigures } from './engine-figures.ts';
 import type { BaselineFile, BaselineRunOptions, GateMetricName } from './types.ts';
 import { BASELINE_FORMAT_VERSION } from './types.ts';
 
@@ -43,7 +44,17 @@ export function makeBaseline(name: string, docs: readonly ResultsDocument[], run
     runOptions,
     metrics: aggregateRepeats(docs, STORED_METRICS),
     rows: combineOutcomes(docs),
+    engineFigures: collectEngineFigures(docs),
   };
+}
+
+/** The baseline with the engine figures of `docs` (e.g. the test bed's run) replacing those of the
+ * same row and exit path; the rest are kept. */
+export function withFigures(baseline: BaselineFile, docs: readonly ResultsDocument[]): { baseline: BaselineFile; figures: EngineFigures[] } {
+  const figures = collectEngineFigures(docs);
+  const replaced = new Set(figures.map(figureKey));
+  const kept = (baseline.engineFigures ?? []).filter((f) => !replaced.has(figureKey(f)));
+  return { baseline: { ...baseline, engineFigures: [...kept, ...figures] }, figures };
 }
 
 export async function writeBaseline(file: string, baseline: BaselineFile): Promise<void> {

@@ -125,9 +125,15 @@ export function compare({ baseline, current, thresholds }: CompareInput): GateCo
   };
 }
 
-/** True when nothing could be compared (no metric on both sides): the gate could not run. */
+/** True when nothing could be compared (no metric or engine figure on both sides): the gate could not run. */
 export function nothingCompared(c: GateComparison): boolean {
-  return c.rows.every((m) => m.baseline === null || m.current === null) && c.counts.failed === 0;
+  const figures = c.engineFigures?.rows ?? [];
+  return (
+    c.rows.every((m) => m.baseline === null || m.current === null) &&
+    figures.every((f) => f.baseline === null || f.current === null) &&
+    c.counts.failed === 0 &&
+    !c.engineMissing
+  );
 }
 
 function unitOf(m: GateMetricIdent): string {

@@ -62,5 +62,33 @@ export function comparisonMarkdown(c: GateComparison): string {
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
   lines.push(`Summary: ${counts || 'no metrics'}.`);
+  lines.push(...engineFigureLines(c));
   return `${lines.join('\n')}\n`;
+}
+
+function figureValue(v: number | null): string {
+  return v === null ? '—' : String(Math.round(v * 1000) / 1000);
+}
+
+/** The engine's deterministic figures: only rows that are not a plain pass, and a count of the rest. */
+function engineFigureLines(c: GateComparison): string[] {
+  const lines: string[] = [''];
+  if (c.engineMissing) lines.push(`**FAILED: ${c.engineMissing}.**`, '');
+  const f = c.engineFigures;
+  if (!f || f.rows.length === 0) return c.engineMissing ? lines : [];
+  lines.push(`#### Engine figures (deterministic; from ${f.sources.join(' and ') || 'nowhere'})`, '');
+  lines.push('Exits and syscalls per request may grow by at most 0.5 (one more per request fails); dirty pages per request by max(2, 10%); private pages per worker by max(8, 10%).', '');
+  const shown = f.rows.filter((r) => r.verdict !== 'pass');
+  const passed = f.rows.length - shown.length;
+  if (shown.length) {
+    lines.push('| scenario / route | target | exit path | figure | baseline | current | allowed | verdict |');
+    lines.push('|---|---|---|---|---:|---:|---:|---|');
+    for (const r of shown) {
+      const verdict = r.verdict === 'regression' ? '**REGRESSION**' : r.verdict;
+      lines.push(`| ${cell(`${r.scenario} / ${r.route}`)} | ${cell(r.target)} | ${cell(r.exitPath)} | ${cell(r.figure)} | ${figureValue(r.baseline)} | ${figureValue(r.current)} | ${figureValue(r.allowed)} | ${verdict} |`);
+    }
+    lines.push('');
+  }
+  lines.push(`Engine figures: ${passed} pass, ${f.regressions} regression${f.regressions === 1 ? '' : 's'}, ${shown.length - f.regressions} other (missing, new or improved).`);
+  return lines;
 }

@@ -3,6 +3,7 @@
 // Both are read by other tools (views, CI scripts): extend, never rename. The comparison is a
 // superset of ComparisonSection in reports/results/sections.ts, which the views read.
 import type { ComparisonSection } from '../../reports/results/sections.ts';
+import type { EngineFigureComparison, EngineFigures } from './engine-figures.ts';
 
 /** Metrics the gate can compare. Latency percentiles are compared as a ratio to `native`; rps is absolute. */
 export type GateMetricName = 'p50' | 'p90' | 'p99' | 'p999' | 'rps';
@@ -93,10 +94,20 @@ export interface GateComparison extends ComparisonSection {
   current: { repeats: number; createdAt: string[] };
   /** allowed worsening per metric as a fraction; metrics absent here were not compared */
   thresholds: Partial<Record<GateMetricName, number>>;
-  /** pass: exit 0; regression: exit 1 (any metric regressed or a baseline row failed) */
+  /** pass: exit 0; regression: exit 1 (any metric or engine figure regressed, a baseline row failed,
+   * or every engine row of the baseline is missing) */
   verdict: 'pass' | 'regression';
   counts: Record<GateVerdict, number>;
   rows: GateMetricComparison[];
+  /** the engine's deterministic figures (engine-figures.ts), from this run's kvm rows and the test bed */
+  engineFigures?: {
+    /** where the current figures came from: "this run" and/or results files of the test bed */
+    sources: string[];
+    rows: EngineFigureComparison[];
+    regressions: number;
+  };
+  /** set when the baseline has engine rows and not one of them was compared: fails the gate */
+  engineMissing?: string;
 }
 
 export const BASELINE_FORMAT_VERSION = 1;
@@ -118,6 +129,8 @@ export interface BaselineFile {
   runOptions: BaselineRunOptions;
   metrics: AggregatedMetric[];
   rows: RowOutcome[];
+  /** the engine's deterministic figures per kvm row and exit path (absent in older baselines) */
+  engineFigures?: EngineFigures[];
 }
 
 export interface BaselineRunOptions {

@@ -26,8 +26,9 @@ export function runKeepAlive(opts: LoadOptions): Promise<LoadOutcome> {
           ...(opts.requests ? { amount: opts.requests } : { duration: opts.durationSec ?? 10 }),
           requests: [
             {
-              method: 'GET',
+              method: (opts.method ?? 'GET') as autocannon.Request['method'],
               path: opts.path,
+              ...(opts.body !== undefined ? { body: opts.body, headers: { 'content-type': 'text/plain' } } : {}),
               onResponse: (status: number, body: string) => {
                 if (seen++ % opts.sampleEvery === 0) recorder.checkedBody(status, opts.check(status, body));
               },

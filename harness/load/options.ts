@@ -4,6 +4,10 @@ export interface LoadOptions {
   host: string;
   port: number;
   path: string;
+  /** default GET */
+  method?: string;
+  /** sent with every request, with its Content-Length */
+  body?: string;
   connections: number;
   /** measured phase: stop after this many seconds ... */
   durationSec?: number;

@@ -57,6 +57,8 @@ export async function runPerRequest(opts: LoadOptions): Promise<LoadOutcome> {
     '--host', opts.host, '--port', String(opts.port), '--path', opts.path,
     '--connections', String(opts.connections), '--timeout-ms', String(opts.timeoutMs),
     '--sample-every', String(opts.sampleEvery),
+    ...(opts.method && opts.method !== 'GET' ? ['--method', opts.method] : []),
+    ...(opts.body !== undefined ? ['--body', opts.body] : []),
     ...(opts.requests ? ['--requests', String(opts.requests)] : ['--duration-ms', String(Math.round((opts.durationSec ?? 10) * 1000))]),
   ];
   const [command, commandArgs] = opts.clientCpus !== null ? ['taskset', ['-c', opts.clientCpus, clientBinary, ...args]] : [clientBinary, args];
@@ -67,7 +69,7 @@ export async function runPerRequest(opts: LoadOptions): Promise<LoadOutcome> {
   );
   // detached and tracked: if the harness is interrupted, the client goes with the servers
   const child = spawn(command, commandArgs as string[], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const release = child.pid !== undefined ? trackProcessGroup(child.pid) : () => {};
+  const release = child.pid !== undefined ? trackProcessGroup(child.pid, [command, ...commandArgs].join(' ')) : () => {};
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => parser.push(c));
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));

@@ -1,6 +1,6 @@
 import type { Target } from './target.ts';
 import { nativeTarget } from './native.ts';
-import { wasmTarget } from './wasm.ts';
+import { wasmSnapshotTarget, wasmTarget } from './wasm.ts';
 import { kvmserverTarget } from './kvmserver.ts';
 import { kvmTargets } from './kvm.ts';
 
@@ -10,5 +10,6 @@ export const targets: Target[] = [
   nativeTarget,
   ...kvmTargets,
   wasmTarget,
+  wasmSnapshotTarget,
   kvmserverTarget,
 ];

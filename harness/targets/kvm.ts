@@ -2,13 +2,12 @@
 // under our engine's server (native/build/isobench-server), one reset mode each. The engine
 // server is started like any other server (harness/process.ts); its counters come from the JSON
 // it writes to --stats-file on SIGUSR1, and SIGUSR2 clears them after the harness's warm-up.
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineCounters } from '../../reports/results/types.ts';
-import type { LaunchSpec, ScenarioSettings } from '../../scenarios/scenario.ts';
-import { startServerProcess } from '../process.ts';
+import type { LaunchSpec, ScenarioEngineDefaults, ScenarioSettings } from '../../scenarios/scenario.ts';
+import { makeTempDir, startServerProcess } from '../process.ts';
 import { removeTempDir, runningServer } from './served.ts';
 import { DEFAULT_READY_TIMEOUT_MS } from './native.ts';
 import type { RunningServer, Target, TargetContext } from './target.ts';
@@ -18,13 +17,8 @@ export type ResetMode = 'persist' | 'pages' | 'full' | 'hybrid';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ENGINE_SERVER = path.join(repoRoot, 'native/build/isobench-server');
 const DEFAULT_THRESHOLD_BYTES = 1 << 20;
-/** Per-scenario hybrid thresholds. The engine compares the worker's private memory since its last
- * full reset (what a pages reset copies back), not one request's writes. python-wsgi holds
- * ~450-480 private pages (1.8-1.9 MiB) in steady state on both routes: 4 MiB keeps those requests
- * on the pages path with 2x headroom, while a request that allocates megabytes still takes the
- * full path. deno-react-ssr (after the master's warm-up) holds ~545 private pages (2.1 MiB) on the
- * page route and ~120 on /hello: 4 MiB keeps both on the pages path with ~1.9x headroom. */
-const SCENARIO_THRESHOLD_BYTES: Record<string, number> = { 'python-wsgi': 4 << 20, 'deno-react-ssr': 4 << 20 };
+// What a runtime needs from the engine (guest memory, the master's warm-up, private dirs, the hybrid
+// threshold) comes from the scenario file's `engine` section (Scenario.engine); settings override.
 const DEFAULT_MAX_REQUEST_MS = 5000;
 const DEFAULT_MEMORY_MB = 512;
 /** Per-request memory cap passed to the engine server (--max-request-mb; setting maxRequestMb,
@@ -33,22 +27,6 @@ const DEFAULT_MEMORY_MB = 512;
  * hold ~2 MiB in steady state: 256 MiB is >100x headroom, yet bounds what one request (or a
  * persist worker over a run) can make the host allocate on an 80 GiB sparse guest. */
 export const DEFAULT_MAX_REQUEST_MB = 256;
-
-/** What a scenario's runtime needs from the engine beyond its launch spec (settings override). */
-interface ScenarioEngineDefaults {
-  /** guest memory: V8's Oilpan cage reserves 48 GiB of address space, and guest virtual = guest
-   * physical (sparse: only written pages cost host memory), see native/DESIGN.md */
-  memoryMb?: number;
-  /** requests the master serves before the freeze, so every fork starts with warm JIT code and the
-   * runtime's lazily created state (deno: signal socketpair, signal thread) */
-  engineWarmup?: number;
-  /** env variables that get a fresh, empty per-server directory granted read-only (the engine
-   * server has no write grant; deno runs without writing its caches) */
-  privateDirEnv?: string[];
-}
-const SCENARIO_ENGINE_DEFAULTS: Record<string, ScenarioEngineDefaults> = {
-  'deno-react-ssr': { memoryMb: 81920, engineWarmup: 100, privateDirEnv: ['DENO_DIR'] },
-};
 
 function engineServerPath(): string {
   return process.env.ISOBENCH_ENGINE_SERVER || ENGINE_SERVER;
@@ -72,11 +50,12 @@ export interface EngineServerOptions {
   memoryMb: number;
   statsFile: string;
   verbose?: boolean;
+  /** tests only (`--set engineInjectExit=true`): one extra VM exit per request, which the gate must catch */
+  testInjectExit?: boolean;
 }
 
-export function engineServerOptions(mode: ResetMode, settings: Partial<ScenarioSettings>, statsFile: string, scenarioName?: string): EngineServerOptions {
-  const defaultThreshold = (scenarioName && SCENARIO_THRESHOLD_BYTES[scenarioName]) || DEFAULT_THRESHOLD_BYTES;
-  const d = (scenarioName && SCENARIO_ENGINE_DEFAULTS[scenarioName]) || {};
+export function engineServerOptions(mode: ResetMode, settings: Partial<ScenarioSettings>, statsFile: string, d: ScenarioEngineDefaults = {}): EngineServerOptions {
+  const defaultThreshold = d.resetThresholdBytes || DEFAULT_THRESHOLD_BYTES;
   return {
     mode,
     thresholdBytes: positiveInt(settings.resetThresholdBytes, defaultThreshold, 'resetThresholdBytes'),
@@ -108,6 +87,7 @@ export function engineServerArgv(binary: string, launch: LaunchSpec, host: strin
   for (const p of launch.readPaths) argv.push('--allow-read', p);
   for (const [k, v] of Object.entries(launch.env)) argv.push('--env', `${k}=${v}`);
   if (o.verbose) argv.push('--verbose');
+  if (o.testInjectExit) argv.push('--test-inject-exit');
   return [...argv, '--', ...launch.argv];
 }
 
@@ -161,11 +141,12 @@ export function kvmTarget(mode: ResetMode, description: string): Target {
 
     async start(ctx: TargetContext): Promise<RunningServer> {
       const { scenario, settings } = ctx;
-      const dir = mkdtempSync(path.join(tmpdir(), 'isobench-kvm-'));
-      const launch = withPrivateDirs(scenario.launch(settings), dir, SCENARIO_ENGINE_DEFAULTS[scenario.name]?.privateDirEnv ?? []);
+      const dir = makeTempDir('isobench-kvm-');
+      const launch = withPrivateDirs(scenario.launch(settings), dir, scenario.engine?.privateDirEnv ?? []);
       const statsFile = path.join(dir, 'stats.json');
-      const opts = engineServerOptions(mode, settings, statsFile, scenario.name);
+      const opts = engineServerOptions(mode, settings, statsFile, scenario.engine);
       opts.verbose = settings.engineVerbose === true;
+      opts.testInjectExit = settings.engineInjectExit === true;
       const argv = engineServerArgv(engineServerPath(), launch, settings.host, settings.port, opts);
       const label = `${scenario.name}/${name}`;
       const base = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${settings.port}`;

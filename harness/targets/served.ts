@@ -1,9 +1,9 @@
 // What a target hands the run once its server answers: the RunningServer face of a started
 // process, and the stats-file protocol the engine and wasm servers share (SIGUSR1: write the
 // counters to the file; SIGUSR2: clear them).
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { EngineCounters } from '../../reports/results/types.ts';
-import { deathMessage, type ServerProcess } from '../process.ts';
+import { deathMessage, removeTrackedTempDir, type ServerProcess } from '../process.ts';
 import type { RunningServer } from './target.ts';
 
 export type StartedProcess = Pick<ServerProcess, 'pid' | 'exited' | 'outputTail' | 'rssPeakBytes' | 'stop'>;
@@ -37,7 +37,7 @@ async function readStats(pid: number, stats: NonNullable<ServedOptions['stats']>
 }
 
 export function removeTempDir(dir: string | undefined): void {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (dir) removeTrackedTempDir(dir);
 }
 
 export function runningServer(proc: StartedProcess, o: ServedOptions): RunningServer {

@@ -2,7 +2,8 @@
 import type { Scenario, ScenarioSettings } from '../../scenarios/scenario.ts';
 import type { ClientMode, EngineCounters } from '../../reports/results/types.ts';
 
-export type TargetAvailability = { ok: true; engine: string } | { ok: false; reason: string };
+/** notApplicable: the scenario can never run on this target (not a matter of this machine) */
+export type TargetAvailability = { ok: true; engine: string } | { ok: false; reason: string; notApplicable?: boolean };
 
 export interface TargetContext {
   scenario: Scenario;
@@ -37,6 +38,9 @@ export interface Target {
   clientMode: ClientMode;
   /** whether every request must read the same probe value (reset-per-request targets) */
   expectsIsolation: boolean;
+  /** for targets whose requests cost seconds (an interpreter per request): at most this many
+   * warm-up requests, and at least this request timeout */
+  requestBudget?(scenario: Scenario): { maxWarmup: number; minTimeoutMs: number } | undefined;
   availability(scenario: Scenario): Promise<TargetAvailability>;
   start(ctx: TargetContext): Promise<RunningServer>;
 }

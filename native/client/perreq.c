@@ -1,12 +1,14 @@
 // isobench-client: closed-loop HTTP/1.1 load client that opens a new connection for every request.
 //
-// Each of N threads loops: connect, send GET, read the whole response (Content-Length, chunked,
+// Each of N threads loops: connect, send the request (GET, or --method with --body), read the whole response (Content-Length, chunked,
 // or until close), close. Latency runs from before connect() to the last byte of the response,
 // on CLOCK_MONOTONIC. Results go to stdout as lines the harness parses:
 //   R <latency_us> <status>          one per complete response
 //   S <status> <body_len>\n<body>\n  a sampled response body (first, then every --sample-every)
 //   E <kind>                         one per failed request: connect | timeout | reset | body
-//   D <responses> <errors> <elapsed_us>   once, at the end
+//   D <responses> <errors> <elapsed_us>   once, at the end: from the start to the last thread's
+//                                         last response (not to when the summary is printed)
+// The client dies with its parent (PR_SET_PDEATHSIG): a killed harness leaves no load behind.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +36,8 @@ struct options {
   struct sockaddr_in addr;
   const char *host;
   const char *path;
+  const char *method;
+  const char *body;  // NULL: no body
   int connections;
   long requests;      // > 0: stop after this many requests in total
   long duration_ms;   // > 0: stop issuing new requests after this long
@@ -41,7 +46,7 @@ struct options {
 };
 
 static struct options opt;
-static char request_text[4096];
+static char request_text[65536];
 static size_t request_len;
 static atomic_long requests_left;
 static atomic_long responses_done;
@@ -49,6 +54,10 @@ static atomic_long errors_done;
 static atomic_bool stopping;
 static int64_t deadline_ns;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+// threads_left and last_end_ns are guarded by out_lock; all_done wakes main when the last thread ends
+static pthread_cond_t all_done = PTHREAD_COND_INITIALIZER;
+static int threads_left;
+static int64_t last_end_ns;
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -64,7 +73,7 @@ static void on_stop_signal(int sig) {
 static void usage(const char *msg) {
   fprintf(stderr, "isobench-client: %s\n", msg);
   fprintf(stderr,
-          "usage: isobench-client --port P [--host 127.0.0.1] [--path /] [--connections N]\n"
+          "usage: isobench-client --port P [--host 127.0.0.1] [--path /] [--method GET] [--body TEXT] [--connections N]\n"
           "                       (--requests N | --duration-ms MS) [--timeout-ms MS] [--sample-every N]\n");
   exit(2);
 }
@@ -84,6 +93,7 @@ static long parse_long(const char *flag, const char *value, long min, long max) 
 static void parse_args(int argc, char **argv) {
   opt.host = "127.0.0.1";
   opt.path = "/";
+  opt.method = "GET";
   opt.connections = 1;
   opt.timeout_ms = 10000;
   long port = -1;
@@ -94,6 +104,8 @@ static void parse_args(int argc, char **argv) {
     if (!strcmp(flag, "--host")) opt.host = value;
     else if (!strcmp(flag, "--port")) port = parse_long(flag, value, 1, 65535);
     else if (!strcmp(flag, "--path")) opt.path = value;
+    else if (!strcmp(flag, "--method")) opt.method = value;
+    else if (!strcmp(flag, "--body")) opt.body = value;
     else if (!strcmp(flag, "--connections")) opt.connections = (int)parse_long(flag, value, 1, MAX_CONNECTIONS);
     else if (!strcmp(flag, "--requests")) opt.requests = parse_long(flag, value, 1, 1000000000L);
     else if (!strcmp(flag, "--duration-ms")) opt.duration_ms = parse_long(flag, value, 1, 86400000L);
@@ -111,11 +123,15 @@ static void parse_args(int argc, char **argv) {
   opt.addr.sin_family = AF_INET;
   opt.addr.sin_port = htons((uint16_t)port);
   if (inet_pton(AF_INET, opt.host, &opt.addr.sin_addr) != 1) usage("--host must be an IPv4 address");
+  for (const char *m = opt.method; *m; m++)
+    if (*m < 'A' || *m > 'Z') usage("--method must be an upper-case HTTP method");
+  char body_headers[96] = "";
+  if (opt.body) snprintf(body_headers, sizeof body_headers, "Content-Type: text/plain\r\nContent-Length: %zu\r\n", strlen(opt.body));
   int n = snprintf(request_text, sizeof request_text,
-                   "GET %s HTTP/1.1\r\nHost: %s:%ld\r\nUser-Agent: isobench-client\r\nAccept: */*\r\n"
-                   "Connection: close\r\n\r\n",
-                   opt.path, opt.host, port);
-  if (n < 0 || (size_t)n >= sizeof request_text) usage("--path is too long");
+                   "%s %s HTTP/1.1\r\nHost: %s:%ld\r\nUser-Agent: isobench-client\r\nAccept: */*\r\n"
+                   "%sConnection: close\r\n\r\n%s",
+                   opt.method, opt.path, opt.host, port, body_headers, opt.body ? opt.body : "");
+  if (n < 0 || (size_t)n >= sizeof request_text) usage("--path and --body are too long");
   request_len = (size_t)n;
 }
 
@@ -306,10 +322,26 @@ static void *connection_loop(void *arg) {
     pthread_mutex_unlock(&out_lock);
   }
   free(r.buf);
+  pthread_mutex_lock(&out_lock);
+  int64_t end = now_ns();
+  if (end > last_end_ns) last_end_ns = end;
+  if (--threads_left == 0) pthread_cond_signal(&all_done);
+  pthread_mutex_unlock(&out_lock);
   return NULL;
 }
 
+// SIGKILL when the process that started us dies; if it died before prctl, we were already orphaned.
+static void die_with_parent(void) {
+  pid_t parent = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+    perror("isobench-client: prctl(PR_SET_PDEATHSIG)");
+    exit(1);
+  }
+  if (getppid() != parent) exit(1);
+}
+
 int main(int argc, char **argv) {
+  die_with_parent();
   parse_args(argc, argv);
   struct sigaction sa = {.sa_handler = on_stop_signal};
   sigaction(SIGINT, &sa, NULL);
@@ -321,8 +353,10 @@ int main(int argc, char **argv) {
   atomic_store(&requests_left, opt.requests);
   int64_t started = now_ns();
   deadline_ns = started + opt.duration_ms * 1000000;
+  last_end_ns = started;
   pthread_t threads[MAX_CONNECTIONS];
   int started_threads = 0;
+  pthread_mutex_lock(&out_lock);
   for (int i = 0; i < opt.connections; i++) {
     if (pthread_create(&threads[i], NULL, connection_loop, NULL) != 0) {
       atomic_store(&stopping, true);
@@ -330,20 +364,26 @@ int main(int argc, char **argv) {
       break;
     }
     started_threads++;
+    threads_left++;
   }
-  // Flush while the threads run so the harness can show progress.
-  struct timespec tick = {.tv_sec = 0, .tv_nsec = 200 * 1000000};
-  for (;;) {
-    if (opt.requests > 0 ? atomic_load(&requests_left) <= 0 : now_ns() >= deadline_ns) break;
-    if (atomic_load(&stopping)) break;
-    nanosleep(&tick, NULL);
-    pthread_mutex_lock(&out_lock);
+  // Flush every 200 ms while the threads run so the harness can show progress; wake at once
+  // when the last thread ends (the wait releases out_lock, so the threads can print meanwhile).
+  while (threads_left > 0) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 200 * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(&all_done, &out_lock, &until);
     fflush(stdout);
-    pthread_mutex_unlock(&out_lock);
   }
+  int64_t ended = last_end_ns;
+  pthread_mutex_unlock(&out_lock);
   for (int i = 0; i < started_threads; i++) pthread_join(threads[i], NULL);
   printf("D %ld %ld %lld\n", atomic_load(&responses_done), atomic_load(&errors_done),
-         (long long)((now_ns() - started) / 1000));
+         (long long)((ended - started) / 1000));
   fflush(stdout);
   return started_threads == opt.connections ? 0 : 1;
 }

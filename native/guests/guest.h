@@ -26,6 +26,23 @@ static inline u64 g_strlen(const char *s) { u64 n = 0; while (s[n]) n++; return 
 static inline void g_puts(const char *s) { sc3(1, 1, s, g_strlen(s)); }
 static inline void g_exit(int code) { for (;;) sc1(231, code); }
 
+/* text helpers the request guests share: prefix test, decimal in and out, hex out, byte copy */
+static inline int g_starts(const char *s, const char *p) { while (*p) if (*s++ != *p++) return 0; return 1; }
+static inline u64 g_parse_u(const char *s) { u64 v = 0; while (*s >= '0' && *s <= '9') v = v * 10 + (u64)(*s++ - '0'); return v; }
+static inline u64 g_put_i(char *o, i64 v) {
+  char t[24]; u64 n = 0, k = 0;
+  if (v < 0) { o[k++] = '-'; v = -v; }
+  do { t[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+  while (n) o[k++] = t[--n];
+  return k;
+}
+static inline u64 g_put_hex(char *o, u64 v) {
+  static const char h[] = "0123456789abcdef"; u64 k = 0;
+  for (int i = 60; i >= 0; i -= 4) o[k++] = h[(v >> i) & 15];
+  return k;
+}
+static inline u64 g_copy(char *o, const char *s, u64 n) { for (u64 i = 0; i < n; i++) o[i] = s[i]; return n; }
+
 /* _start: rsp points at argc; call gmain(sp) with an aligned stack */
 #define GUEST_START                                                          \
   void gmain(u64 *sp);                                                       \

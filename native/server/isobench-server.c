@@ -41,6 +41,7 @@ struct options {
   const char *stats_file;
   const char *warmup_path;
   int verbose;
+  int test_inject_exit; /* tests only: one extra exit per request (the gate's regression test) */
   char **argv; /* program and its arguments */
 };
 
@@ -86,7 +87,8 @@ static void usage(FILE *f) {
           "  --memory-mb MB                      guest memory (default 512)\n"
           "  --max-boot-ms MS                    limit for boot and warm-up (default 60000)\n"
           "  --stats-file FILE                   JSON counters, written on exit and on SIGUSR1 (SIGUSR2 clears)\n"
-          "  --verbose                           log refusals and failed requests on stderr\n");
+          "  --verbose                           log refusals and failed requests on stderr\n"
+          "  --test-inject-exit                  tests only: add one VM exit to every request (proves the gate sees it)\n");
 }
 
 static int die_usage(const char *fmt, const char *arg) {
@@ -120,6 +122,7 @@ static int parse_args(int argc, char **argv, struct options *o) {
     if (!strcmp(a, "--")) { i++; break; }
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); exit(0); }
     if (!strcmp(a, "--verbose")) { o->verbose = 1; continue; }
+    if (!strcmp(a, "--test-inject-exit")) { o->test_inject_exit = 1; continue; }
     if (a[0] != '-' || a[1] != '-') return die_usage("unexpected argument '%s' (the program goes after --)", a);
     if (i + 1 >= argc) return die_usage("%s needs a value", a);
     const char *v = argv[++i];
@@ -327,6 +330,8 @@ static void serve_one(struct worker *wk, int conn, struct sockaddr_storage *peer
   net_give_conn(vm, conn, (struct sockaddr *)peer, pl, (int)g_opt.max_request_ms);
   net_arm_frozen(vm);
   ib_request_result res;
+  /* a KVM_RUN that returns at once (EINTR, before guest entry): the engine counts it as one exit */
+  if (g_opt.test_inject_exit) vm->run->immediate_exit = 1;
   int st = worker_run_request(wk->w, NULL, 0, NULL, 0, &res);
   int parked = vm->stop == STOP_BLOCKED && vm->resume != NULL; /* not ended at the guest's close */
   if (st != IB_OK && g_opt.verbose) fprintf(stderr, "isobench-server: worker %d: request failed (%d): %s\n", wk->index, st, ib_last_error());

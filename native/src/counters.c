@@ -101,6 +101,15 @@ char *counters_json(const struct ib_counters *c, const char *exit_path, const ch
     sbf(&b, "%s\"%s\":%llu", first ? "" : ",", name ? name : "hc", (unsigned long long)c->hypercalls[i]);
     first = 0;
   }
+  /* the same counts keyed by syscall number (names above are for people; the gate compares numbers) */
+  sbf(&b, "},\"syscallsByNumber\":{");
+  first = 1;
+  for (int i = 0; i < CTR_SYSNR_MAX; i++) {
+    if (!c->syscalls[i]) continue;
+    sbf(&b, "%s\"%d\":%llu", first ? "" : ",", i, (unsigned long long)c->syscalls[i]);
+    first = 0;
+  }
+  if (c->syscalls_other) sbf(&b, "%s\"other\":%llu", first ? "" : ",", (unsigned long long)c->syscalls_other);
   sbf(&b, "},\"enosys\":{");
   first = 1;
   for (int i = 0; i < CTR_SYSNR_MAX; i++) {

@@ -31,22 +31,28 @@ int elf_interp_load(struct vm *vm, const char *path, uint64_t *base, uint64_t *e
   }
   close(fd);
   if (!data || got != size) { free(data); return elf_fail(err, cap, "program interpreter %s: short read", path); }
+  int rc = elf_interp_map(vm, path, data, size, base, entry, err, cap);
+  free(data);
+  return rc;
+}
+
+int elf_interp_map(struct vm *vm, const char *path, const uint8_t *data, size_t size, uint64_t *base, uint64_t *entry,
+                   char *err, size_t cap) {
   struct elf_image img;
   char why[200];
-  if (elf_parse(data, size, &img, why, sizeof(why)) < 0) { free(data); return elf_fail(err, cap, "program interpreter %s: %s", path, why); }
-  if (img.interp) { free(data); return elf_fail(err, cap, "program interpreter %s: itself requests an interpreter", path); }
-  if (!img.is_dyn) { free(data); return elf_fail(err, cap, "program interpreter %s: not position-independent (ET_DYN)", path); }
+  if (elf_parse(data, size, &img, why, sizeof(why)) < 0) return elf_fail(err, cap, "program interpreter %s: %s", path, why);
+  if (img.interp) return elf_fail(err, cap, "program interpreter %s: itself requests an interpreter", path);
+  if (!img.is_dyn) return elf_fail(err, cap, "program interpreter %s: not position-independent (ET_DYN)", path);
   /* reserve span + alignment slack in the mmap region, then keep the aligned part */
   uint64_t span = img.hi - img.lo, align = img.max_align;
   long at = mem_map(vm, 0, span + align, 0, 0);
-  if (at < 0) { free(data); return elf_fail(err, cap, "program interpreter %s: no room in guest memory (%llu bytes)", path, (unsigned long long)span); }
+  if (at < 0) return elf_fail(err, cap, "program interpreter %s: no room in guest memory (%llu bytes)", path, (unsigned long long)span);
   uint64_t start = ((uint64_t)at + align - 1) & ~(align - 1);
   if (start > (uint64_t)at) mem_unmap(vm, (uint64_t)at, start - (uint64_t)at);
   if ((uint64_t)at + span + align > start + span) mem_unmap(vm, start + span, (uint64_t)at + span + align - (start + span));
   uint64_t b = start - img.lo;
-  if (elf_map(vm, &img, b, why, sizeof(why)) < 0) { free(data); return elf_fail(err, cap, "program interpreter %s: %s", path, why); }
+  if (elf_map(vm, &img, b, why, sizeof(why)) < 0) return elf_fail(err, cap, "program interpreter %s: %s", path, why);
   *base = b;
   *entry = b + img.eh->e_entry;
-  free(data);
   return 0;
 }

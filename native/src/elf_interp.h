@@ -5,4 +5,7 @@
 /* Loads the interpreter at path into the guest's mmap region (the region must be set up).
  * base: where it was placed (AT_BASE); entry: where the guest starts. 0, or -1 with err filled. */
 int elf_interp_load(struct vm *vm, const char *path, uint64_t *base, uint64_t *entry, char *err, size_t errcap);
+/* the same from the interpreter's bytes in host memory (path names it in errors) */
+int elf_interp_map(struct vm *vm, const char *path, const uint8_t *data, size_t size, uint64_t *base, uint64_t *entry,
+                   char *err, size_t errcap);
 #endif

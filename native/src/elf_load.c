@@ -169,7 +169,6 @@ toolarge:
 
 int elf_load_program(struct vm *vm, const char *path, const char *const *argv, const char *const *envp,
                      uint64_t *entry, uint64_t *sp) {
-  char err[256];
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) { ib_set_error("cannot open ELF %s: %s", path, strerror(errno)); return -1; }
   struct stat st;
@@ -184,8 +183,16 @@ int elf_load_program(struct vm *vm, const char *path, const char *const *argv, c
   }
   close(fd);
   if (got != size) { free(data); ib_set_error("%s: short read", path); return -1; }
+  int rc = elf_load_image(vm, path, data, size, NULL, 0, argv, envp, entry, sp);
+  free(data);
+  return rc;
+}
+
+int elf_load_image(struct vm *vm, const char *path, const uint8_t *data, size_t size, const uint8_t *interp_data,
+                   size_t interp_size, const char *const *argv, const char *const *envp, uint64_t *entry, uint64_t *sp) {
+  char err[256];
   struct elf_image img;
-  if (elf_parse(data, size, &img, err, sizeof(err)) < 0) { free(data); ib_set_error("%s: %s", path, err); return -1; }
+  if (elf_parse(data, size, &img, err, sizeof(err)) < 0) { ib_set_error("%s: %s", path, err); return -1; }
   elf_note_loaded(path, img.interp);
   uint64_t base = 0;
   if (img.is_dyn) base = (PIE_BASE + img.max_align - 1) & ~(img.max_align - 1);
@@ -194,13 +201,12 @@ int elf_load_program(struct vm *vm, const char *path, const char *const *argv, c
   p->stack_hi = vm->mem_size;
   p->stack_lo = vm->mem_size - stack_size;
   if (img.lo + base < L_USER || img.hi + base > p->stack_lo) {
-    free(data);
     ib_set_error("%s: ELF does not fit guest memory: [0x%llx, 0x%llx) outside [0x%llx, 0x%llx)", path,
                  (unsigned long long)(img.lo + base), (unsigned long long)(img.hi + base),
                  (unsigned long long)L_USER, (unsigned long long)p->stack_lo);
     return -1;
   }
-  if (elf_map(vm, &img, base, err, sizeof(err)) < 0) { free(data); ib_set_error("%s: %s", path, err); return -1; }
+  if (elf_map(vm, &img, base, err, sizeof(err)) < 0) { ib_set_error("%s: %s", path, err); return -1; }
   p->brk_start = p->brk_cur = img.hi + base;
   uint64_t room = p->stack_lo - p->brk_start;
   p->brk_max = PAGE_UP(p->brk_start + room / 4);
@@ -208,14 +214,17 @@ int elf_load_program(struct vm *vm, const char *path, const char *const *argv, c
   p->mmap_hi = p->stack_lo;
   alloc_init(&p->amap);
   uint64_t interp_base = 0, interp_entry = 0;
-  if (img.interp && elf_interp_load(vm, img.interp, &interp_base, &interp_entry, err, sizeof(err)) < 0) {
-    free(data);
+  int irc = 0;
+  if (img.interp && interp_data)
+    irc = elf_interp_map(vm, img.interp, interp_data, interp_size, &interp_base, &interp_entry, err, sizeof(err));
+  else if (img.interp)
+    irc = elf_interp_load(vm, img.interp, &interp_base, &interp_entry, err, sizeof(err));
+  if (irc < 0) {
     ib_set_error("%s: %s", path, err);
     return -1;
   }
   int rc = build_stack(vm, &img, base, interp_base, path, argv, envp, sp, err, sizeof(err));
   *entry = img.interp ? interp_entry : base + img.eh->e_entry;
-  free(data);
   if (rc < 0) { ib_set_error("%s: %s", path, err); return -1; }
   return 0;
 }

@@ -129,12 +129,14 @@ int vm_create_kvm(struct vm *vm);           /* VM fd, memslot (vm->mem must be m
 int vm_write_low_layout(struct vm *vm);     /* page tables, GDT/TSS/IDT, stub pages into vm->mem */
 int vm_set_user_sregs(struct vm *vm);       /* long mode, ring 3 */
 int vm_probe_exit_path(struct vm *vm, int *ring0); /* runs the probe; sets LSTAR accordingly */
-int vm_set_lstar(struct vm *vm, int ring0);
+int vm_set_lstar(struct vm *vm, int ring0);   /* the SYSCALL MSRs (STAR LSTAR CSTAR FMASK) of the exit path */
+int vm_check_msrs(struct vm *vm, char *why, size_t cap); /* 0 = SYSCALL MSRs, EFER, KERNEL_GS_BASE as set */
 int vm_sync_tsc(struct vm *vm);             /* guest TSC := host TSC */
 void vm_destroy_kvm(struct vm *vm);
 uint64_t host_tsc(void);
 const char *exit_path_name(void);
 int exit_path_ring0(void);
+uint64_t guest_xcr0(void);                  /* XCR0 of every guest: the state components the engine saves */
 void fill_clock_page(uint8_t *data_page);   /* TSC calibration for the stub's clock_gettime */
 
 /* run.c: the vCPU loop */
@@ -142,13 +144,38 @@ int vm_run(struct vm *vm, uint64_t time_limit_us); /* runs until a stop; returns
 uint64_t now_ns(void);
 /* the guest's CLOCK_MONOTONIC now, in ns (see mono_offset_ns) */
 static inline uint64_t vm_mono_ns(const struct vm *vm) { return now_ns() + (uint64_t)vm->mono_offset_ns; }
+/* a guest timeout of sec seconds plus sub units of unit_ns (both >= 0) in ns, saturated at
+ * INT64_MAX: the guest chooses the values, and 292 years waits as long as forever */
+static inline int64_t guest_timeout_ns(int64_t sec, int64_t sub, int64_t unit_ns) {
+  int64_t s, f, r;
+  if (__builtin_mul_overflow(sec, 1000000000LL, &s) || __builtin_mul_overflow(sub, unit_ns, &f) || __builtin_add_overflow(s, f, &r))
+    return INT64_MAX;
+  return r;
+}
 void vm_stop(struct vm *vm, enum stop_reason why, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* one syscall exit as the vCPU loop handles it: the stub's fast-path bookkeeping, then the
+ * handler (sys_dispatch); the fuzz targets and unit tests drive handlers through it without a vCPU */
+long vm_syscall_exit(struct vm *vm, uint64_t nr, const uint64_t a[6]);
 void vm_count_dirty(struct vm *vm, uint64_t *kvm_bitmap, uint64_t *pages);
+/* completes a host-handled syscall in the synced registers: rax = ret. On kvm_pvm's ring-3 path
+ * the stub returns with `jmp *%rcx`, so RFLAGS is set from R11 as SYSRET would, masked to the user
+ * flags (the guest may reach the port with any R11); on the ring-0 path the stub's sysretq
+ * masks R11 itself and the stub's own flags stay as SYSCALL left them (FMASK). */
+static inline void vm_syscall_return(struct vm *vm, long ret) {
+  struct kvm_regs *r = &vm->run->s.regs.regs;
+  r->rax = (uint64_t)ret;
+  if (!exit_path_ring0()) r->rflags = (r->r11 & RFLAGS_USER) | RFLAGS_FIXED;
+  vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+}
 
 /* elf.c */
 struct elf_image;
 int elf_load_program(struct vm *vm, const char *path, const char *const *argv, const char *const *envp,
                      uint64_t *entry, uint64_t *sp);
+/* the same from an image in host memory (the program's bytes; path names it in errors and
+ * AT_EXECFN); interp_data: the interpreter's bytes, NULL = read the file PT_INTERP names */
+int elf_load_image(struct vm *vm, const char *path, const uint8_t *data, size_t size, const uint8_t *interp_data,
+                   size_t interp_size, const char *const *argv, const char *const *envp, uint64_t *entry, uint64_t *sp);
 
 /* capture of stdout/stderr */
 void capture_append(struct capture *c, const void *p, size_t n);

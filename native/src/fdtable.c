@@ -2,6 +2,7 @@
  * 1 = opened since the baseline (closed on close/reset/destroy), 2 = the worker's private
  * re-opening of an inherited file (part of its baseline, closed on destroy). */
 #include "fdtable.h"
+#include "pipes.h"
 #include "syscall.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -171,6 +172,13 @@ static void on_create(struct vm *vm) {
   vm->ext[g_slot] = s;
 }
 
+/* the worker sees the OFD's fds as closed (it could not get a private host fd for it) */
+static void drop_inherited(struct fd_table *t, int i) {
+  for (int g = 0; g < t->hi_fd; g++)
+    if (t->fd[g] == i) t->fd[g] = -1;
+  memset(&t->ofd[i], 0, sizeof(t->ofd[i]));
+}
+
 static void on_fork(struct vm *child, struct vm *master) {
   struct fdt_state *ms = state(master);
   struct fdt_state *s = calloc(1, sizeof(*s));
@@ -178,8 +186,15 @@ static void on_fork(struct vm *child, struct vm *master) {
   table_init(&s->cur);
   table_copy(&s->cur, &ms->cur);
   struct fd_table *t = &s->cur;
+  /* pipes and socketpairs: the worker's own, holding what the master's held (pipes.c) */
+  pipes_fork(child, master, t);
   for (int i = 0; i < t->hi_ofd; i++) {
     struct fd_ofd *o = &t->ofd[i];
+    if (o->kind == FDK_PIPE) {
+      if (o->host_fd >= 0) o->owned = OWN_LIFETIME;
+      else drop_inherited(t, i);
+      continue;
+    }
     if (o->kind == FDK_FREE || o->host_fd < 0) continue;
     const struct fd_kind_ops *ops = fdt_kind_ops(o->kind);
     enum fd_fork_policy pol = ops ? ops->fork_policy : (o->kind == FDK_FILE || o->kind == FDK_DIR ? FDT_FORK_REOPEN : FDT_FORK_SHARE);
@@ -193,10 +208,7 @@ static void on_fork(struct vm *child, struct vm *master) {
         o->owned = OWN_LIFETIME;
         continue;
       }
-      /* could not re-open: the worker sees the fd as closed rather than share an offset */
-      for (int g = 0; g < t->hi_fd; g++)
-        if (t->fd[g] == i) t->fd[g] = -1;
-      memset(o, 0, sizeof(*o));
+      drop_inherited(t, i); /* could not re-open: closed rather than share an offset */
       continue;
     }
     o->owned = OWN_SHARED;

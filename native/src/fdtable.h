@@ -5,7 +5,7 @@
  * - master: the table at the freeze is the baseline of every worker;
  * - worker: on fork it copies the master's table (shared kinds keep the master's host fd,
  *   regular files and directories are re-opened privately so no offset is shared between
- *   workers), and that copy is its baseline; every reset closes the host fds opened since
+ *   workers, pipes and socketpairs are the worker's own: pipes.h), and that copy is its baseline; every reset closes the host fds opened since
  *   (`owned`) and restores the baseline.
  * Guest fds 0/1/2 are virtual stdio (stdin at EOF, stdout/stderr captured). */
 #ifndef IB_FDTABLE_H
@@ -20,7 +20,7 @@ enum fd_kind {
   FDK_STDIO,   /* host_fd -1: 0 = empty stdin, 1/2 = captured output */
   FDK_FILE,    /* regular file (reads use pread at ofd->pos) */
   FDK_DIR,     /* directory (getdents64) */
-  FDK_PIPE,    /* host pipe end */
+  FDK_PIPE,    /* host pipe end or socketpair end (per worker: pipes.h) */
   /* kinds owned by the sockets/readiness families (5b): they register ops for them */
   FDK_SOCKET,
   FDK_LISTEN,

@@ -58,7 +58,7 @@ static void vm_free(struct vm *vm) {
 }
 
 ib_master *master_create(const char *path, const char *const *argv, const char *const *envp, const ib_limits *lim) {
-  if (kvm_open() < 0) return NULL;
+  if (sys_registry_check() < 0 || kvm_open() < 0) return NULL;
   ib_master *m = calloc(1, sizeof(*m));
   struct vm *vm = &m->vm;
   vm->vm_fd = vm->vcpu_fd = vm->memfd = -1;
@@ -173,16 +173,28 @@ static int freeze(ib_master *m) {
     ib_set_error("freeze: vCPU is not stopped at the stub's port exit (rip 0x%llx)", (unsigned long long)rip);
     return -1;
   }
+  /* KVM's image is in standard form; keep only the components XCR0 enables (xrstor raises #GP
+   * on an XSTATE_BV bit outside XCR0) */
+  uint64_t xstate_bv, xcomp_bv = 0;
+  memcpy(&xstate_bv, (uint8_t *)xs.region + 512, 8);
+  xstate_bv &= guest_xcr0();
+  memcpy((uint8_t *)xs.region + 512, &xstate_bv, 8);
+  memcpy((uint8_t *)xs.region + 520, &xcomp_bv, 8);
   memcpy(vm->mem + L_XSAVE, xs.region, sizeof(xs.region));
   uint8_t *d = vm->mem + L_DATA;
   uint64_t rax = 0; /* the ready hypercall returns 0 */
-  memcpy(d + D_RESUME_RIP, &m->resume_rip, 8);
+  /* ring-0 path: the trampoline ends in the stub's one sysretq, never at a rip kept in data */
+  uint64_t resume_at = exit_path_ring0() ? L_STUB + S_RET_R0 : m->resume_rip;
+  uint16_t sel[4] = {m->snap_sregs.ds.selector, m->snap_sregs.es.selector, m->snap_sregs.fs.selector,
+                     m->snap_sregs.gs.selector};
+  memcpy(d + D_RESUME_RIP, &resume_at, 8);
+  memcpy(d + D_RESUME_SEL, sel, sizeof(sel));
   memcpy(d + D_RESUME_RAX, &rax, 8);
   memcpy(d + D_RESUME_RDX, &m->snap_regs.rdx, 8);
   memcpy(d + D_RESUME_FS, &m->snap_sregs.fs.base, 8);
   memcpy(d + D_RESUME_GS, &m->snap_sregs.gs.base, 8);
   m->snap_regs.rax = 0;
-  m->snap_regs.rflags = m->snap_regs.r11; /* as the syscall return would set it */
+  if (!exit_path_ring0()) m->snap_regs.rflags = (m->snap_regs.r11 & RFLAGS_USER) | RFLAGS_FIXED; /* as the return would */
   m->frozen_proc = vm->proc;
   if (list_memfd_holes(m) < 0) { ib_set_error("freeze: listing the memory's holes: out of memory"); return -1; }
   m->frozen = 1;
@@ -442,10 +454,7 @@ int worker_run_request(ib_worker *w, const void *in, size_t in_len, void *out, s
   if (vm->resume) {
     long (*fn)(struct vm *) = vm->resume;
     vm->resume = NULL;
-    struct kvm_regs *r = &vm->run->s.regs.regs;
-    r->rax = (uint64_t)fn(vm);
-    r->rflags = r->r11;
-    vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+    vm_syscall_return(vm, fn(vm));
   }
   int stop = vm_run(vm, vm->limits.request_time_us);
   uint64_t dirty = collect_dirty(w); /* pages new to the private set */
@@ -546,8 +555,8 @@ int worker_reset(ib_worker *w, int mode) {
       memset(&ev, 0, sizeof(ev));
       ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &ev);
       ioctl(vm->vcpu_fd, KVM_SET_MP_STATE, &mp);
-      if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &m->snap_sregs) < 0) {
-        ib_set_error("reset: KVM_SET_SREGS: %s", strerror(errno));
+      if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &m->snap_sregs) < 0 || vm_set_lstar(vm, exit_path_ring0()) < 0) {
+        ib_set_error("reset: KVM_SET_SREGS/MSRS: %s", strerror(errno));
         return -1;
       }
     }

@@ -1,5 +1,6 @@
 /* KVM plumbing: VM and vCPU creation, CPUID/MSRs/XCR0, the long-mode ring-3 CPU state, the
  * low guest memory (page tables, GDT/TSS/IDT, stub pages) and the SYSCALL exit-path probe. */
+#include "guest_cpuid.h"
 #include "dirty_track.h"
 #include "engine.h"
 #include <errno.h>
@@ -20,6 +21,9 @@ extern const uint8_t ib_stub_start[], ib_stub_end[];
 #define MSR_CSTAR 0xC0000083
 #define MSR_FMASK 0xC0000084
 #define MSR_TSC 0x10
+#define MSR_EFER 0xC0000080
+#define MSR_KERNEL_GS_BASE 0xC0000102
+#define N_SYSCALL_MSRS 4
 
 #define PTE_P 0x1ULL
 #define PTE_W 0x2ULL
@@ -51,12 +55,7 @@ static void kvm_open_once(void) {
   g_cpuid = calloc(1, sizeof(*g_cpuid) + n * sizeof(struct kvm_cpuid_entry2));
   g_cpuid->nent = n;
   if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, g_cpuid) < 0) { free(g_cpuid); g_cpuid = NULL; close(fd); return; }
-  g_xcr0 = 0x3; /* x87 | SSE */
-  for (uint32_t i = 0; i < g_cpuid->nent; i++) {
-    struct kvm_cpuid_entry2 *e = &g_cpuid->entries[i];
-    if (e->function == 0xD && e->index == 0) g_xcr0 = e->eax & 0x7; /* x87 | SSE | AVX when offered */
-    if (e->function == 1) e->ecx |= 1u << 31;                       /* hypervisor present */
-  }
+  g_xcr0 = cpuid_filter(g_cpuid);
   g_kvm_fd = fd;
 }
 
@@ -72,6 +71,7 @@ const char *exit_path_name(void) {
   return g_exit_ring0 < 0 ? "unprobed" : g_exit_ring0 ? "hw-ring0-lstar" : "pvm-ring3-lstar";
 }
 int exit_path_ring0(void) { return g_exit_ring0 == 1; }
+uint64_t guest_xcr0(void) { return g_xcr0; }
 
 static int set_msrs(struct vm *vm, const uint32_t *idx, const uint64_t *val, int n) {
   struct {
@@ -85,10 +85,52 @@ static int set_msrs(struct vm *vm, const uint32_t *idx, const uint64_t *val, int
   return 0;
 }
 
+/* The SYSCALL MSRs of every vCPU. STAR: SYSCALL enters CS 0x08/SS 0x10, SYSRET64 returns to
+ * CS 0x2b/SS 0x23. FMASK clears TF IF DF IOPL NT AC on entry, so no flag of the guest's reaches
+ * the stub (on the ring-0 path the stub runs at CPL 0). CSTAR (SYSCALL from compatibility mode,
+ * AMD) leads to a ud2: on the ring-0 path entry_r3's `jmp *%rcx` would otherwise run guest code
+ * at CPL 0. */
+static void syscall_msrs(int ring0, uint32_t idx[N_SYSCALL_MSRS], uint64_t val[N_SYSCALL_MSRS]) {
+  const uint32_t i[N_SYSCALL_MSRS] = {MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_FMASK};
+  const uint64_t v[N_SYSCALL_MSRS] = {((uint64_t)(SEL_UCODE32 | 3) << 48) | ((uint64_t)SEL_KCODE << 32),
+                                      L_STUB + (ring0 ? S_ENTRY_R0 : S_ENTRY_R3), L_STUB + S_CSTAR,
+                                      RFLAGS_SYSCALL_MASK};
+  memcpy(idx, i, sizeof(i));
+  memcpy(val, v, sizeof(v));
+}
+
 int vm_set_lstar(struct vm *vm, int ring0) {
-  uint32_t idx[] = {MSR_LSTAR};
-  uint64_t val[] = {L_STUB + (ring0 ? S_ENTRY_R0 : S_ENTRY_R3)};
-  return set_msrs(vm, idx, val, 1);
+  uint32_t idx[N_SYSCALL_MSRS];
+  uint64_t val[N_SYSCALL_MSRS];
+  syscall_msrs(ring0, idx, val);
+  return set_msrs(vm, idx, val, N_SYSCALL_MSRS);
+}
+
+/* What a worker's CPU state must be at every request (src/fork.c restores it after a fault and
+ * the tests compare it): the SYSCALL MSRs, EFER and KERNEL_GS_BASE (no swapgs ever runs). */
+int vm_check_msrs(struct vm *vm, char *why, size_t cap) {
+  struct {
+    struct kvm_msrs h;
+    struct kvm_msr_entry e[8];
+  } m;
+  uint32_t idx[N_SYSCALL_MSRS];
+  uint64_t want[N_SYSCALL_MSRS + 2];
+  syscall_msrs(g_exit_ring0 == 1, idx, want);
+  want[N_SYSCALL_MSRS] = 0x1 | 0x100 | 0x400 | 0x800; /* EFER: SCE LME LMA NXE */
+  want[N_SYSCALL_MSRS + 1] = 0;                       /* KERNEL_GS_BASE */
+  memset(&m, 0, sizeof(m));
+  m.h.nmsrs = N_SYSCALL_MSRS + 2;
+  for (int i = 0; i < N_SYSCALL_MSRS; i++) m.e[i].index = idx[i];
+  m.e[N_SYSCALL_MSRS].index = MSR_EFER;
+  m.e[N_SYSCALL_MSRS + 1].index = MSR_KERNEL_GS_BASE;
+  if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, &m) != (int)m.h.nmsrs) { snprintf(why, cap, "KVM_GET_MSRS failed"); return -1; }
+  for (uint32_t i = 0; i < m.h.nmsrs; i++)
+    if (m.e[i].data != want[i]) {
+      snprintf(why, cap, "MSR 0x%x is 0x%llx, expected 0x%llx", m.e[i].index, (unsigned long long)m.e[i].data,
+               (unsigned long long)want[i]);
+      return -1;
+    }
+  return 0;
 }
 
 int vm_sync_tsc(struct vm *vm) {
@@ -135,12 +177,12 @@ int vm_create_kvm(struct vm *vm) {
   xcrs.xcrs[0].xcr = 0;
   xcrs.xcrs[0].value = g_xcr0;
   if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &xcrs) < 0) { ib_set_error("KVM_SET_XCRS: %s", strerror(errno)); return -1; }
-  /* SYSCALL: kernel CS 0x08/SS 0x10; SYSRET64: CS 0x2b, SS 0x23. FMASK 0 keeps RFLAGS as is. */
-  uint32_t idx[] = {MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_FMASK, MSR_TSC};
-  uint64_t val[] = {((uint64_t)(SEL_UCODE32 | 3) << 48) | ((uint64_t)SEL_KCODE << 32),
-                    L_STUB + (g_exit_ring0 == 1 ? S_ENTRY_R0 : S_ENTRY_R3), L_STUB + S_ENTRY_R3, 0,
-                    host_tsc()};
-  if (set_msrs(vm, idx, val, 5) < 0) return -1;
+  uint32_t idx[N_SYSCALL_MSRS + 1];
+  uint64_t val[N_SYSCALL_MSRS + 1];
+  syscall_msrs(g_exit_ring0 == 1, idx, val);
+  idx[N_SYSCALL_MSRS] = MSR_TSC; /* one KVM_SET_MSRS per vCPU, as before */
+  val[N_SYSCALL_MSRS] = host_tsc();
+  if (set_msrs(vm, idx, val, N_SYSCALL_MSRS + 1) < 0) return -1;
   vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
   return 0;
 }
@@ -310,6 +352,19 @@ int vm_set_user_sregs(struct vm *vm) {
   return 0;
 }
 
+/* Ring-0 path (hardware KVM): the stub runs at CPL 0, so ring 3 must not reach any of it.
+ * After the probe (which ran `syscall` from the stub page in ring 3): the stub page becomes
+ * supervisor-only (ring 3 can no longer jump into it at any offset), the TSS I/O bitmap closes
+ * every port (ring 3 cannot `out` to the syscall port with forged registers: #GP; the stub's
+ * `out` runs at CPL 0 <= IOPL), and the 32-bit user code segment goes (no far jump into
+ * compatibility mode; SYSRET64 does not read it). kvm_pvm's ring-3 path needs all three. */
+static void ring0_lockdown(uint8_t *mem) {
+  uint64_t pte = L_STUB | PTE_P | PTE_A | PTE_D;
+  put64(mem, L_PT0 + (L_STUB / GPAGE) * 8, pte);
+  memset(mem + L_GDT + 0x100 + 0x68, 0xff, 33);
+  put64(mem, L_GDT + SEL_UCODE32, 0);
+}
+
 /* Runs the probe code: does SYSCALL reach LSTAR in ring 0 (hardware) or ring 3 (kvm_pvm)? */
 int vm_probe_exit_path(struct vm *vm, int *ring0) {
   struct kvm_regs r;
@@ -343,6 +398,7 @@ int vm_probe_exit_path(struct vm *vm, int *ring0) {
   *ring0 = (s.cs.selector & 3) == 0;
   if (g_exit_ring0 < 0) g_exit_ring0 = *ring0;
   vm->mem[L_DATA + D_RING0] = *ring0;
+  if (*ring0) ring0_lockdown(vm->mem);
   /* the guest's TSC should be the host's (MSR written at creation); keep the measured skew */
   (void)t_before;
   (void)t_after;

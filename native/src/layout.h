@@ -24,6 +24,13 @@
 #define L_PT_POOL_SLOTS ((L_USER - L_PT_POOL) / GPAGE)
 #define L_USER 0x200000ULL   /* guest program memory starts here (2 MiB pages) */
 
+/* RFLAGS user code may hold (CF PF AF ZF SF DF OF AC ID) and the fixed bit 1: what the ring-0
+ * path's sysretq and the host's syscall return allow from R11 (never IOPL, TF, IF, NT, RF, VM) */
+#define RFLAGS_USER 0x240CD5
+#define RFLAGS_FIXED 0x2
+/* SYSCALL clears these on entry (MSR FMASK): TF IF DF IOPL NT AC */
+#define RFLAGS_SYSCALL_MASK 0x47700
+
 /* I/O ports: the stub's syscall exit and the exception report */
 #define PORT_SYSCALL 0xE0
 #define PORT_FAULT 0xE1
@@ -42,6 +49,7 @@
 #define D_RESUME_FS 0x50
 #define D_RESUME_GS 0x58
 #define D_XCR0 0x60       /* xrstor mask */
+#define D_RESUME_SEL 0xf8 /* frozen DS, ES, FS, GS selectors (4 x 16 bits) */
 /* thread switch (src/threads.c): the host loads the next thread's GPRs into synced regs with
  * rip = S_SWITCH; the stub saves the FPU state and FS/GS bases of the thread that stopped into
  * D_SW_OLD, restores FPU state from D_SW_NEW, FS/GS and rax/rcx/rdx from here, jumps to D_SW_RIP */
@@ -111,6 +119,8 @@
 /* stub entry points: offsets from L_STUB (checked by a static assert in kvm.c) */
 #define S_ENTRY_R3 0x000
 #define S_ENTRY_R0 0x200
+#define S_RET_R0 0x3c0   /* ring-0 path: the only return to guest code (sysretq, masked RFLAGS) */
+#define S_CSTAR 0x3e0    /* SYSCALL from compatibility mode: ud2 */
 #define S_RESUME 0x400
 #define S_PROBE 0x480
 #define S_SWITCH 0x500  /* thread switch trampoline */

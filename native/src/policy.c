@@ -353,6 +353,19 @@ int ib_master_set_fs_verbose(ib_master *m, int on) {
   return 0;
 }
 
+int policy_confine(struct vm *vm, const char *dir) {
+  struct fs_vm *f = fsv(vm);
+  if (!f || !f->owns_pol) { ib_set_error("policy_confine: not a master with a policy"); return -1; }
+  char abs[PATH_MAX] = "/";
+  if (dir && (dir[0] != '/' || normalise(dir, abs, sizeof(abs)) < 0)) { ib_set_error("policy_confine: %s is not an absolute path", dir); return -1; }
+  for (int i = 0; i < f->pol->n; i++) close(f->pol->r[i].dirfd);
+  f->pol->n = 0;
+  if (dir && allow(f->pol, abs, 1, 1) < 0) return -1;
+  snprintf(f->pol->cwd, sizeof(f->pol->cwd), "%s", abs);
+  snprintf(f->cwd, sizeof(f->cwd), "%s", abs);
+  return 0;
+}
+
 static char *stats_json(struct vm *vm) {
   struct fs_vm *f = fsv(vm);
   struct fs_stats z;

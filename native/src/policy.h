@@ -53,6 +53,11 @@ int policy_verbose(struct vm *vm);
 /* logs "what" once per VM family when verbose (first occurrence of each refused call) */
 void policy_log_once(struct vm *vm, const char *kind, const char *detail);
 
+/* unit tests and fuzz targets (vm_bare.h): a master's policy allows the directory dir (absolute,
+ * writable) and nothing else, and the guest's cwd is dir; dir NULL: nothing at all, cwd "/".
+ * 0, or -1 with the error set. */
+int policy_confine(struct vm *vm, const char *dir);
+
 /* records the program and interpreter of the ELF being loaded (elf_load.c calls it; the policy
  * adds them to the default allow-list when the master's hooks run) */
 void elf_note_loaded(const char *path, const char *interp);

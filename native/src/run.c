@@ -51,6 +51,13 @@ void vm_stop(struct vm *vm, enum stop_reason why, const char *fmt, ...) {
   va_end(ap);
 }
 
+long vm_syscall_exit(struct vm *vm, uint64_t nr, const uint64_t a[6]) {
+  if (net_guest_pending(vm)) net_guest_sync(vm); /* before the call: keeps byte order */
+  long ret = sys_dispatch(vm, nr, a);
+  if (net_guest_published(vm)) net_guest_recheck(vm);
+  return ret;
+}
+
 static int arm_timer(struct vm *vm, uint64_t first_ns, uint64_t period_ns) {
   pid_t tid = (pid_t)syscall(SYS_gettid);
   if (vm->timer_armed_tid != tid) {
@@ -188,15 +195,15 @@ int vm_run(struct vm *vm, uint64_t time_limit_us) {
         vm->ctr.exits[EXK_SYSCALL]++;
         vm->req_syscalls++;
         struct kvm_regs *r = &run->s.regs.regs;
-        const uint64_t a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
-        if (net_guest_pending(vm)) net_guest_sync(vm); /* before the call: keeps byte order */
-        long ret = sys_dispatch(vm, r->rax, a);
-        if (net_guest_published(vm)) net_guest_recheck(vm);
-        if (vm->stop == STOP_NONE) {
-          r->rax = (uint64_t)ret;
-          r->rflags = r->r11; /* as SYSRET would */
-          run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+        if (exit_path_ring0() && (r->rip < L_STUB || r->rip >= L_STUB + GPAGE)) {
+          /* cannot happen: ring 3 has no port (TSS bitmap closed) and no stub page (supervisor) */
+          vm->ctr.killed++;
+          vm_stop(vm, STOP_KILLED, "syscall port used outside the stub (rip 0x%llx)", (unsigned long long)r->rip);
+          break;
         }
+        const uint64_t a[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
+        long ret = vm_syscall_exit(vm, r->rax, a);
+        if (vm->stop == STOP_NONE) vm_syscall_return(vm, ret);
       } else if (run->io.port == PORT_FAULT) {
         vm->ctr.exits[EXK_FAULT]++;
         handle_fault(vm);

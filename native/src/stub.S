@@ -45,7 +45,7 @@ ib_stub_start:
   out %al, $PORT_SYSCALL      /* the host handles the call and sets rax (and rflags = r11) */
 6:
   .if \ring0
-  sysretq
+  jmp ret_r0
   .else
   jmp *%rcx
   .endif
@@ -119,11 +119,37 @@ entry_r3:
 entry_r0:
   SYSCALL_ENTRY 1
 
-/* Resume trampoline: puts back the frozen FPU/XSAVE state and FS/GS bases, then jumps to the
- * frozen RIP. The host sets every general register (and rflags) through synced regs and points
- * rip here: a reset needs no KVM_SET_SREGS / KVM_SET_XSAVE ioctl. Nothing here changes flags. */
+/* The one way back to guest code on the ring-0 path (hardware KVM): SYSRET to CPL 3 at rcx with
+ * RFLAGS from r11, masked to the flags user code may hold (no IOPL, TF, NT, IF, VM, RF). Every
+ * syscall return, the resume trampoline and the thread switch end here (the host points their
+ * D_RESUME_RIP / D_SW_RIP at it), so ring 0 never jumps to an address the guest chose. */
+  .org S_RET_R0
+ret_r0:
+  and $RFLAGS_USER, %r11
+  or $RFLAGS_FIXED, %r11
+  sysretq
+
+/* SYSCALL from compatibility mode lands at CSTAR: refused with #UD (the host reports the fault) */
+  .org S_CSTAR
+cstar:
+  ud2
+
+/* Resume trampoline: puts back the frozen data selectors, FPU/XSAVE state and FS/GS bases, then
+ * jumps to the frozen RIP (ring-0 path: ret_r0, i.e. sysretq to the frozen rcx). The host sets
+ * every general register (and rflags) through synced regs and points rip here: a reset needs no
+ * KVM_SET_SREGS / KVM_SET_XSAVE ioctl. Nothing here changes flags. */
   .org S_RESUME
 resume:
+  /* the data segment selectors the master froze (ring 3 may load another DPL-3 selector or a
+   * null one); before the bases, which a selector load clears */
+  movzwl DATA(D_RESUME_SEL), %eax
+  mov %eax, %ds
+  movzwl DATA(D_RESUME_SEL + 2), %eax
+  mov %eax, %es
+  movzwl DATA(D_RESUME_SEL + 4), %eax
+  mov %eax, %fs
+  movzwl DATA(D_RESUME_SEL + 6), %eax
+  mov %eax, %gs
   mov DATA(D_XCR0), %eax
   mov $0, %edx
   xrstor L_XSAVE
@@ -284,10 +310,8 @@ net_getsockname:
   .org S_NETPATH
 net_ret:
   cmpb $0, DATA(D_RING0)
-  jne 1f
+  jne ret_r0
   jmp *%rcx
-1:
-  sysretq
 net_exit:
   out %al, $PORT_SYSCALL
   jmp net_ret

@@ -93,7 +93,7 @@ static long sys_sched_setaffinity(struct vm *vm, const uint64_t a[6]) {
   return tid_known(vm, (int32_t)a[0]) ? 0 : -ESRCH;
 }
 
-/* after the files family's process-only versions (same LATE priority, earlier in link order) */
+/* the owners of sched_setaffinity/getaffinity (thread ids are known here) */
 SYS_FAMILY_PRIO(deno_threads, 310) {
   sys_register(203, "sched_setaffinity", sys_sched_setaffinity);
   sys_register(204, "sched_getaffinity", sys_sched_getaffinity);

@@ -3,6 +3,7 @@
  * fd goes through the fd table (fdtable.h); paths are in sys_fs_path.c. Replaces the core's
  * stdio-only read/write/close/ioctl (SYS_FAMILY_LATE). */
 #include "fdtable.h"
+#include "pipes.h"
 #include "policy.h"
 #include "sys_io.h"
 #include "syscall.h"
@@ -266,6 +267,7 @@ static long do_pipe(struct vm *vm, uint64_t out, uint64_t flags) {
   if (r < 0) { close(hp[1]); return r; }
   int w = fdt_install(vm, hp[1], FDK_PIPE, O_WRONLY | nb, cloexec, 0);
   if (w < 0) { fdt_close(vm, r); return w; }
+  pipes_mark_pair(fdt_lookup(vm, r), fdt_lookup(vm, w));
   int fds[2] = {r, w};
   if (gm_write(vm, out, fds, sizeof(fds))) { fdt_close(vm, r); fdt_close(vm, w); return -EFAULT; }
   return 0;

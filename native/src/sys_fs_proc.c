@@ -1,7 +1,7 @@
-/* Process facts and bookkeeping a runtime asks for: sysinfo, sched_getaffinity, umask, signal
- * dispositions/mask/alternate stack (stored and reported back: signals are never delivered),
- * futex for a single thread, sched_yield, getrusage. The bookkeeping is per VM and rolls back
- * to the frozen master's on reset. Replaces the core's no-op rt_sig* handlers. */
+/* Process facts and bookkeeping a runtime asks for: sysinfo, umask, signal dispositions/mask/
+ * alternate stack (stored and reported back: signals are never delivered), getrusage. The
+ * bookkeeping is per VM and rolls back to the frozen master's on reset. (futex, sched_yield and
+ * the affinity calls belong to the threads families: sys_thread.c, sys_deno.c.) */
 #include "fork.h"
 #include "policy.h"
 #include "syscall.h"
@@ -89,31 +89,6 @@ static long sys_umask(struct vm *vm, const uint64_t a[6]) {
   return old;
 }
 
-#define FUTEX_CMD_MASK 0x7f
-static long sys_futex(struct vm *vm, const uint64_t a[6]) {
-  switch (a[1] & FUTEX_CMD_MASK) {
-  case 0: /* FUTEX_WAIT */
-  case 9: { /* FUTEX_WAIT_BITSET */
-    uint32_t v;
-    if (gm_read(vm, a[0], &v, 4)) return -EFAULT;
-    if (v != (uint32_t)a[2]) return -EAGAIN;
-    if (a[3]) return -ETIMEDOUT; /* nobody else can wake it: the timeout is all that can happen */
-    policy_log_once(vm, "deadlock", "futex wait with no other thread");
-    vm_stop(vm, STOP_KILLED, "guest waits on a futex no other thread can wake (single guest thread)");
-    return 0;
-  }
-  case 1:  /* FUTEX_WAKE */
-  case 10: /* FUTEX_WAKE_BITSET */
-  case 3:  /* FUTEX_REQUEUE */
-  case 4:  /* FUTEX_CMP_REQUEUE */
-  case 5:  /* FUTEX_WAKE_OP */
-    return 0; /* no waiters */
-  default:
-    policy_log_once(vm, "futex refused", "unsupported futex operation");
-    return -ENOSYS;
-  }
-}
-
 
 static long sys_sysinfo(struct vm *vm, const uint64_t a[6]) {
   struct sysinfo si;
@@ -126,20 +101,6 @@ static long sys_sysinfo(struct vm *vm, const uint64_t a[6]) {
   si.mem_unit = 1;
   return gm_write(vm, a[0], &si, sizeof(si));
 }
-
-static long sys_sched_getaffinity(struct vm *vm, const uint64_t a[6]) {
-  if (a[0] != 0 && a[0] != 1) return -ESRCH;
-  if (a[1] < 8 || (a[1] & 7)) return -EINVAL;
-  uint64_t one = 1; /* one vCPU */
-  return gm_write(vm, a[2], &one, 8) ? -EFAULT : 8;
-}
-
-static long sys_sched_setaffinity(struct vm *vm, const uint64_t a[6]) {
-  (void)vm;
-  return a[0] != 0 && a[0] != 1 ? -ESRCH : 0;
-}
-
-static long sys_sched_yield(struct vm *vm, const uint64_t a[6]) { (void)vm; (void)a; return 0; }
 
 static long sys_getrusage(struct vm *vm, const uint64_t a[6]) {
   if ((int64_t)a[0] != 0 && (int64_t)a[0] != -1 && (int64_t)a[0] != 1) return -EINVAL;
@@ -182,12 +143,8 @@ SYS_FAMILY_LATE(fs_proc) {
   g_slot = sys_family_hooks_register(&g_hooks);
   sys_register(13, "rt_sigaction", sys_rt_sigaction);
   sys_register(14, "rt_sigprocmask", sys_rt_sigprocmask);
-  sys_register(24, "sched_yield", sys_sched_yield);
   sys_register(95, "umask", sys_umask);
   sys_register(98, "getrusage", sys_getrusage);
   sys_register(99, "sysinfo", sys_sysinfo);
   sys_register(131, "sigaltstack", sys_sigaltstack);
-  sys_register(202, "futex", sys_futex);
-  sys_register(203, "sched_setaffinity", sys_sched_setaffinity);
-  sys_register(204, "sched_getaffinity", sys_sched_getaffinity);
 }

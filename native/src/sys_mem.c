@@ -92,13 +92,6 @@ long mem_unmap(struct vm *vm, uint64_t addr, uint64_t len) {
 #define LX_MAP_ANONYMOUS 0x20
 #define LX_MAP_FIXED_NOREPLACE 0x100000
 
-static long sys_mmap(struct vm *vm, const uint64_t a[6]) {
-  uint64_t flags = a[3];
-  if (!(flags & LX_MAP_ANONYMOUS)) return -ENODEV; /* file mappings: not in the core */
-  int fixed = (flags & (LX_MAP_FIXED | LX_MAP_FIXED_NOREPLACE)) != 0;
-  return mem_map_prot(vm, a[0], a[1], fixed, (flags & LX_MAP_FIXED_NOREPLACE) != 0, (int)(a[2] & PT_PROT_RWX));
-}
-
 static long sys_munmap(struct vm *vm, const uint64_t a[6]) { return mem_unmap(vm, a[0], a[1]); }
 
 static long sys_brk(struct vm *vm, const uint64_t a[6]) {
@@ -138,8 +131,8 @@ static long sys_madvise(struct vm *vm, const uint64_t a[6]) {
   return 0;
 }
 
+/* mmap is the fs_mmap family's (sys_fs_mmap.c): anonymous mappings go to mem_map() */
 SYS_FAMILY(mem) {
-  sys_register(9, "mmap", sys_mmap);
   sys_register(10, "mprotect", sys_mprotect);
   sys_register(11, "munmap", sys_munmap);
   sys_register(12, "brk", sys_brk);

@@ -815,14 +815,6 @@ static long sys_connect(struct vm *vm, const uint64_t a[6]) {
   return -EACCES;
 }
 
-static long sys_socketpair(struct vm *vm, const uint64_t a[6]) {
-  struct net_vm *nv = net_state(vm);
-  (void)a;
-  nv->st.refused_family++;
-  refuse_log(&g_logged_family, "socketpair");
-  return -EACCES;
-}
-
 static long sys_sendto(struct vm *vm, const uint64_t a[6]) {
   long err;
   struct fd_ofd *o = sock_of(vm, (int)a[0], &err);
@@ -1095,7 +1087,6 @@ SYS_FAMILY(sockets) {
   sys_register(50, "listen", sys_listen);
   sys_register(51, "getsockname", sys_getsockname);
   sys_register(52, "getpeername", sys_getpeername);
-  sys_register(53, "socketpair", sys_socketpair);
   sys_register(54, "setsockopt", sys_setsockopt);
   sys_register(55, "getsockopt", sys_getsockopt);
 }

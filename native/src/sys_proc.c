@@ -18,7 +18,6 @@ static long sys_exit_group(struct vm *vm, const uint64_t a[6]) {
 static long sys_getpid(struct vm *vm, const uint64_t a[6]) { (void)vm; (void)a; return GUEST_PID; }
 static long sys_getppid(struct vm *vm, const uint64_t a[6]) { (void)vm; (void)a; return 0; }
 static long sys_getuid(struct vm *vm, const uint64_t a[6]) { (void)vm; (void)a; return GUEST_UID; }
-static long sys_zero(struct vm *vm, const uint64_t a[6]) { (void)vm; (void)a; return 0; }
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -35,19 +34,6 @@ static long sys_arch_prctl(struct vm *vm, const uint64_t a[6]) {
   if (a[1] >= 0x800000000000ULL) return -EPERM;
   seg->base = a[1];
   return ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) < 0 ? -EIO : 0;
-}
-
-static long sys_set_tid_address(struct vm *vm, const uint64_t a[6]) {
-  vm->proc.tid_address = a[0];
-  vm->proc.generation++;
-  return GUEST_PID;
-}
-
-static long sys_set_robust_list(struct vm *vm, const uint64_t a[6]) {
-  if (a[1] != 24) return -EINVAL;
-  vm->proc.robust_list = a[0];
-  vm->proc.generation++;
-  return 0;
 }
 
 static long sys_prlimit64(struct vm *vm, const uint64_t a[6]) {
@@ -77,15 +63,6 @@ static long sys_uname(struct vm *vm, const uint64_t a[6]) {
   return gm_write(vm, a[0], u, sizeof(u));
 }
 
-/* The core sandbox has no filesystem: every link, /proc/self/exe included, is absent. */
-static long readlink_common(struct vm *vm, uint64_t path) {
-  char p[256];
-  long n = gm_read_str(vm, path, p, sizeof(p));
-  return n < 0 ? n : -ENOENT;
-}
-
-static long sys_readlink(struct vm *vm, const uint64_t a[6]) { return readlink_common(vm, a[0]); }
-static long sys_readlinkat(struct vm *vm, const uint64_t a[6]) { return readlink_common(vm, a[1]); }
 
 static long sys_getrandom(struct vm *vm, const uint64_t a[6]) {
   uint64_t len = a[1] > 1 << 20 ? 1 << 20 : a[1];
@@ -100,25 +77,18 @@ static long sys_getrandom(struct vm *vm, const uint64_t a[6]) {
   return (long)len;
 }
 
+/* signals (fs_proc), thread identity and exit (threads_sys) and readlink (fs_path) are owned by
+ * the families that implement them */
 SYS_FAMILY(proc) {
-  sys_register(13, "rt_sigaction", sys_zero);   /* signals are synchronous-only: recorded, no-op */
-  sys_register(14, "rt_sigprocmask", sys_zero);
   sys_register(39, "getpid", sys_getpid);
-  sys_register(60, "exit", sys_exit_group);     /* one thread: exit == exit_group */
   sys_register(63, "uname", sys_uname);
-  sys_register(89, "readlink", sys_readlink);
   sys_register(102, "getuid", sys_getuid);
   sys_register(104, "getgid", sys_getuid);
   sys_register(107, "geteuid", sys_getuid);
   sys_register(108, "getegid", sys_getuid);
   sys_register(110, "getppid", sys_getppid);
-  sys_register(131, "sigaltstack", sys_zero);
   sys_register(158, "arch_prctl", sys_arch_prctl);
-  sys_register(186, "gettid", sys_getpid);
-  sys_register(218, "set_tid_address", sys_set_tid_address);
   sys_register(231, "exit_group", sys_exit_group);
-  sys_register(267, "readlinkat", sys_readlinkat);
-  sys_register(273, "set_robust_list", sys_set_robust_list);
   sys_register(302, "prlimit64", sys_prlimit64);
   sys_register(318, "getrandom", sys_getrandom);
 }

@@ -153,7 +153,7 @@ static int64_t ts_to_ns(struct vm *vm, uint64_t addr, int *err) {
   struct timespec ts;
   if (gm_read(vm, addr, &ts, sizeof(ts))) { *err = -EFAULT; return 0; }
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L) { *err = -EINVAL; return 0; }
-  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+  return guest_timeout_ns(ts.tv_sec, ts.tv_nsec, 1);
 }
 
 /* ---- poll / ppoll ---- */
@@ -235,7 +235,7 @@ static long sys_select(struct vm *vm, const uint64_t a[6]) {
     struct { int64_t sec, usec; } tv;
     if (gm_read(vm, a[4], &tv, sizeof(tv))) return -EFAULT;
     if (tv.sec < 0 || tv.usec < 0) return -EINVAL;
-    t = tv.sec * 1000000000LL + tv.usec * 1000LL;
+    t = guest_timeout_ns(tv.sec, tv.usec, 1000);
   }
   return do_select(vm, 23, a, t);
 }
@@ -449,16 +449,11 @@ long net_redo(struct vm *vm, uint64_t nr, const uint64_t a[6]) {
   return net_ready_call(vm, nr, a);
 }
 
+/* the waits (poll, ppoll, select, pselect6, epoll_wait/pwait/pwait2) are registered by the
+ * threads family (sys_thread.c), which lets other guest threads run and calls net_ready_call */
 SYS_FAMILY(readiness) {
   fdt_register_kind(FDK_EPOLL, &g_epoll_ops);
-  sys_register(7, "poll", sys_poll);
-  sys_register(271, "ppoll", sys_ppoll);
-  sys_register(23, "select", sys_select);
-  sys_register(270, "pselect6", sys_pselect6);
   sys_register(213, "epoll_create", sys_epoll_create);
   sys_register(291, "epoll_create1", sys_epoll_create1);
   sys_register(233, "epoll_ctl", sys_epoll_ctl);
-  sys_register(232, "epoll_wait", sys_epoll_wait);
-  sys_register(281, "epoll_pwait", sys_epoll_pwait);
-  sys_register(441, "epoll_pwait2", sys_epoll_pwait2);
 }

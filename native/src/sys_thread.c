@@ -54,6 +54,10 @@ static long do_clone(struct vm *vm, uint64_t flags, uint64_t stack, uint64_t pti
   if (err) return err;
   struct kvm_sregs s;
   if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) return -EIO;
+  /* on hardware KVM rip is still at the `out` until the exit completes: the child's registers
+   * are the parent's after it (a child started on the `out` issued a second syscall, rax 0 =
+   * read, and returned into the parent's branch of clone on its own stack: #PF at rip 0) */
+  thr_complete_io(vm);
   int32_t tid = tt->next_tid++;
   if ((flags & LX_CLONE_PARENT_SETTID) && gm_write(vm, ptid, &tid, 4)) return -EFAULT;
   if ((flags & LX_CLONE_CHILD_SETTID) && gm_write(vm, ctid, &tid, 4)) return -EFAULT;
@@ -118,7 +122,7 @@ long thr_futex_wake(struct vm *vm, uint64_t addr, int n, uint32_t bitset) {
   return woken;
 }
 
-static int64_t ts_ns(const struct timespec *ts) { return ts->tv_sec * 1000000000LL + ts->tv_nsec; }
+static int64_t ts_ns(const struct timespec *ts) { return guest_timeout_ns(ts->tv_sec, ts->tv_nsec, 1); }
 
 static int read_ts(struct vm *vm, uint64_t addr, struct timespec *ts) {
   if (gm_read(vm, addr, ts, sizeof(*ts))) return -EFAULT;

@@ -6,12 +6,11 @@
  * credentials) is not routed to these fds.
  *
  * Reset: a pair opened during a request is closed with the request's fds. A pair opened by the
- * master during boot is shared by every worker (same host sockets, as for boot-time pipes): at
- * each reset its pending bytes are discarded, so a request cannot leave data for the next one.
- * Two workers running at the same time could still pass bytes through such a pair while both
- * run (known gap, see DENO.md). */
+ * master during boot is each worker's own, put back to what the master held at the freeze at
+ * every reset but persist (pipes.c), as boot-time pipes are. */
 #include "fdtable.h"
 #include "net.h"
+#include "pipes.h"
 #include "syscall.h"
 #include "threads.h"
 #include "unix_pair.h"
@@ -50,6 +49,7 @@ static long sys_socketpair(struct vm *vm, const uint64_t a[6]) {
   if (g1 < 0) { fdt_close(vm, g0); return g1; }
   fdt_lookup(vm, g0)->data = UNIX_PAIR_MARK;
   fdt_lookup(vm, g1)->data = UNIX_PAIR_MARK;
+  pipes_mark_pair(fdt_lookup(vm, g0), fdt_lookup(vm, g1));
   fdt_touch(vm);
   int pair[2] = {g0, g1};
   if (gm_write(vm, a[3], pair, sizeof(pair))) return -EFAULT;
@@ -76,8 +76,7 @@ static int park_for_restart(struct vm *vm, long *rax) {
   if (!other || r->rcx < L_USER + 2 || !gm_valid(vm, sys_at, 2) || vm->mem[sys_at] != 0x0f || vm->mem[sys_at + 1] != 0x05)
     return 0;
   thr_save_current(vm, T_RESTART, (int64_t)nr);
-  tt->t[tt->cur].regs.rip = sys_at;
-  tt->t[tt->cur].regs.rax = nr;
+  thr_set_restart(vm, sys_at, nr);
   *rax = thr_schedule(vm);
   return 1;
 }
@@ -209,25 +208,8 @@ static long sys_sendmsg(struct vm *vm, const uint64_t a[6]) {
   return o ? pair_msg(vm, o, a, 0) : prev_or_enosys(g_prev_sendmsg, vm, a);
 }
 
-/* drops whatever a request left in the boot-time pairs this worker shares with the master */
-static void on_reset(struct vm *vm, int full) {
-  (void)full;
-  struct fd_table *t = fdt_get(vm);
-  if (!t) return;
-  for (int i = 0; i < t->hi_ofd; i++) {
-    struct fd_ofd *o = &t->ofd[i];
-    if (!unix_pair_end(o) || o->host_fd < 0) continue;
-    char buf[4096];
-    for (int k = 0; k < 4096; k++) /* bounded: a socket buffer holds at most a few MiB */
-      if (recv(o->host_fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0) break;
-  }
-}
-
-static const struct sys_family_hooks g_hooks = {.name = "unix", .on_reset = on_reset};
-
 /* after the sockets family (200) and every LATE family: wraps their handlers for pair fds */
 SYS_FAMILY_PRIO(unix_pairs, 360) {
-  sys_family_hooks_register(&g_hooks);
   sys_register(53, "socketpair", sys_socketpair);
   g_prev_recvfrom = sys_handler(45);
   g_prev_sendto = sys_handler(44);

@@ -131,7 +131,10 @@ static long switch_to(struct vm *vm, int to) {
   put_data(d, D_SW_RAX, (uint64_t)nx->ret);
   put_data(d, D_SW_RCX, nx->regs.rcx);
   put_data(d, D_SW_RDX, nx->regs.rdx);
-  put_data(d, D_SW_RIP, nx->regs.rip);
+  /* ring-0 path: every thread not on the vCPU stopped in a syscall, so it goes back to CPL 3
+   * through the stub's sysretq at rcx (its return address, or its `syscall` to re-issue); the
+   * saved rip (a stub address, or the guest's own code for a restart) is never jumped to at CPL 0 */
+  put_data(d, D_SW_RIP, exit_path_ring0() ? L_STUB + S_RET_R0 : nx->regs.rip);
   put_data(d, D_TID, (uint64_t)(uint32_t)nx->tid);
   gm_mark_dirty(vm, L_DATA, GPAGE);
   struct kvm_regs *r = &vm->run->s.regs.regs;
@@ -256,9 +259,15 @@ int thr_park_restart(struct vm *vm, uint64_t nr, long *rax) {
   if (r->rcx < L_USER + 2 || !gm_valid(vm, sys_at, 2) || vm->mem[sys_at] != 0x0f || vm->mem[sys_at + 1] != 0x05)
     return 0;
   thr_save_current(vm, T_RESTART, (int64_t)nr);
-  struct thr *t = &tt->t[tt->cur];
-  t->regs.rip = sys_at;
-  t->regs.rax = nr;
+  thr_set_restart(vm, sys_at, nr);
   *rax = switch_to(vm, to);
   return 1;
+}
+
+void thr_set_restart(struct vm *vm, uint64_t sys_at, uint64_t nr) {
+  struct thr_table *tt = thr_table(vm);
+  struct thr *t = &tt->t[tt->cur];
+  t->regs.rip = sys_at; /* kvm_pvm: the switch jumps here in ring 3 */
+  t->regs.rcx = sys_at; /* ring-0 path: sysretq goes here (the `syscall` rewrites rcx anyway) */
+  t->regs.rax = nr;
 }

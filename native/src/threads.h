@@ -67,6 +67,8 @@ int thr_ensure_areas(struct vm *vm);     /* allocates the save areas (first clon
 uint64_t thr_scratch_page(struct vm *vm); /* an engine page in guest memory, 0 before the first clone */
 void thr_save_current(struct vm *vm, enum thr_state st, int64_t ret);
 void thr_complete_io(struct vm *vm);     /* before changing rip in synced regs (hardware KVM) */
+/* the current thread (just saved as T_RESTART) re-issues syscall nr at its `syscall` at sys_at */
+void thr_set_restart(struct vm *vm, uint64_t sys_at, uint64_t nr);
 long thr_schedule_to(struct vm *vm, int slot); /* current saved: run this slot now; rax */
 long thr_schedule(struct vm *vm);        /* current thread blocked or ended: run another; rax */
 int thr_yield(struct vm *vm, long *rax); /* another ready thread runs now; 0 = none */

@@ -19,5 +19,9 @@ extern const char *guest_dir;
 #define KVM_TEST(name) TEST_(name, 1)
 
 #define CHECK(cond, ...) do { if (!(cond)) { test_fail(__FILE__, __LINE__, __VA_ARGS__); return; } } while (0)
-#define CHECK_EQ(a, b) CHECK((long long)(a) == (long long)(b), "%s == %s: %lld != %lld", #a, #b, (long long)(a), (long long)(b))
+/* each side evaluated once (a request in `a` must not run twice to print its result) */
+#define CHECK_EQ(a, b) do { \
+    long long check_a_ = (long long)(a), check_b_ = (long long)(b); \
+    CHECK(check_a_ == check_b_, "%s == %s: %lld != %lld", #a, #b, check_a_, check_b_); \
+  } while (0)
 #endif

@@ -51,12 +51,17 @@ KVM_TEST(reset_worker_clock_restarts_at_the_freeze_instant) {
   CHECK(w, "fork: %s", ib_last_error());
   for (int i = 0; i < 2; i++) {
     sleep_ms(GAP_MS);
+    int64_t t0 = host_mono_ns();
     int64_t g = guest_mono_ns(w);
+    int64_t took = host_mono_ns() - t0; /* the request itself (long under an emulated CPU) */
     CHECK(g > 0, "clock request failed");
     int64_t since_freeze = g - frozen;
-    CHECK(since_freeze > -50000000LL && since_freeze < GAP_MS * 1000000LL / 2,
-          "request %d: guest clock %lld ms after the freeze, host %lld ms", i, (long long)(since_freeze / 1000000),
-          (long long)((host_mono_ns() - frozen) / 1000000));
+    /* rebased: only the time the request ran; not rebased: the gap before it as well. Half the
+     * gap of slack: the stub's TSC scale is calibrated over 2 ms, which an emulated CPU (the test
+     * bed) gets a few % wrong (seen: 64 ms off after 1.3 s) */
+    CHECK(since_freeze > -(int64_t)GAP_MS * 500000LL && since_freeze < took + GAP_MS * 500000LL,
+          "request %d: guest clock %lld ms after the freeze, host %lld ms, request %lld ms", i,
+          (long long)(since_freeze / 1000000), (long long)((host_mono_ns() - frozen) / 1000000), (long long)(took / 1000000));
     CHECK_EQ(ib_worker_reset(w, -1), IB_MODE_PAGES);
   }
   ib_worker_destroy(w);
@@ -73,7 +78,9 @@ KVM_TEST(persist_worker_clock_keeps_running) {
   ib_worker_reset(w, -1);
   sleep_ms(GAP_MS);
   int64_t g2 = guest_mono_ns(w);
-  CHECK(g1 > 0 && g2 - g1 >= GAP_MS * 1000000LL, "persist: guest clock advanced %lld ms over a %d ms gap",
+  /* a rebased clock would advance by the request time only; half the gap of slack for the stub's
+   * TSC calibration under an emulated CPU (seen in the test bed: 599 ms over 600 ms) */
+  CHECK(g1 > 0 && g2 - g1 >= GAP_MS * 500000LL, "persist: guest clock advanced %lld ms over a %d ms gap",
         (long long)((g2 - g1) / 1000000), GAP_MS);
   ib_worker_destroy(w);
   ib_master_destroy(m);

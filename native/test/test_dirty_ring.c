@@ -58,7 +58,14 @@ KVM_TEST(dirty_ring_reports_each_written_page_and_rearms) {
   g.rip = 0x1000;
   g.rflags = 2;
   ioctl(cpu, KVM_SET_REGS, &g);
-  int ok = 1;
+  /* warm-up run, not counted: on a TDP host (EPT/NPT) KVM maps a page writable on its first
+   * read or fetch fault when the host page is already writable (here: the code page, written by
+   * memcpy above) and logs it dirty; kvm_pvm's shadow MMU did not. Seen in the test bed as one
+   * extra entry, the code page, on the first run only (DESIGN.md, "Dirty tracking"). */
+  struct seen warm = {.n = 0};
+  int ok = ioctl(cpu, KVM_RUN, 0) == 0 && run->exit_reason == KVM_EXIT_IO && run->io.port == 0x10;
+  if (!ok) test_fail(__FILE__, __LINE__, "warm-up run: exit %u", run->exit_reason);
+  else dirty_ring_harvest(&ring, vm, mark, &warm);
   for (int round = 0; round < 2 && ok; round++) {
     struct seen seen = {.n = 0};
     ok = ioctl(cpu, KVM_RUN, 0) == 0 && run->exit_reason == KVM_EXIT_IO && run->io.port == 0x10;
@@ -66,7 +73,10 @@ KVM_TEST(dirty_ring_reports_each_written_page_and_rearms) {
     long n = dirty_ring_harvest(&ring, vm, mark, &seen);
     for (int i = 0; i < PAGES; i++)
       if (!has(&seen, FIRST_PAGE + i)) { test_fail(__FILE__, __LINE__, "round %d: page %#x not reported", round, FIRST_PAGE + i); ok = 0; }
-    if (n != PAGES || seen.n != PAGES || seen.other_slot) { test_fail(__FILE__, __LINE__, "round %d: %ld entries, %d pages", round, n, seen.n); ok = 0; }
+    if (n != PAGES || seen.n != PAGES || seen.other_slot) {
+      test_fail(__FILE__, __LINE__, "round %d: %ld entries, %d pages (first: %#llx)", round, n, seen.n, (unsigned long long)seen.pages[0]);
+      ok = 0;
+    }
     struct seen again = {.n = 0};
     if (dirty_ring_harvest(&ring, vm, mark, &again) != 0) { test_fail(__FILE__, __LINE__, "second harvest not empty"); ok = 0; }
   }

@@ -13,7 +13,8 @@ static char path_buf[512];
 
 static ib_master *boot_big(uint64_t cap_bytes) {
   snprintf(path_buf, sizeof(path_buf), "%s/reqs", guest_dir);
-  ib_limits lim = {.mem_bytes = BIG_GUEST, .request_dirty_bytes = cap_bytes};
+  /* 4000 first writes per request: seconds under an emulated CPU (the test bed) */
+  ib_limits lim = {.mem_bytes = BIG_GUEST, .request_dirty_bytes = cap_bytes, .request_time_us = 30000000};
   ib_master *m = ib_master_create(path_buf, NULL, NULL, &lim);
   if (!m) { printf("  create: %s\n", ib_last_error()); return NULL; }
   if (ib_master_run_to_ready(m) != IB_OK) { printf("  run_to_ready: %s\n", ib_last_error()); ib_master_destroy(m); return NULL; }

@@ -6,4 +6,9 @@
 
 /* runs one request; out is NUL-terminated (empty unless the request ended IB_OK); res may be NULL */
 int req(ib_worker *w, const char *in, char *out, size_t cap, ib_request_result *res);
+/* creates the master of build/guests/<name> (64 MiB unless lim says otherwise) and runs it to
+ * ready; NULL after printing why */
+ib_master *boot_guest(const char *name, const ib_limits *lim);
+/* host fds open in this process */
+int host_fd_count(void);
 #endif

@@ -22,7 +22,8 @@ static void expected_round(char *buf, size_t cap, int first_tid, int helper_tid)
 
 static ib_master *boot_threads(void) {
   const char *argv[] = {threads_guest(), NULL};
-  ib_limits lim = {.mem_bytes = 128 << 20, .request_time_us = 5000000};
+  /* generous: a round is thousands of exits, ~1 ms each under an emulated CPU (the test bed) */
+  ib_limits lim = {.mem_bytes = 128 << 20, .request_time_us = 60000000, .boot_time_us = 60000000};
   ib_master *m = ib_master_create(threads_guest(), argv, NULL, &lim);
   if (!m) { printf("  create: %s\n", ib_last_error()); return NULL; }
   int st = ib_master_run_to_ready(m);
@@ -35,6 +36,7 @@ static int request(ib_worker *w, const char *in, char *out, size_t cap) {
   int st = ib_worker_run_request(w, in, strlen(in), out, cap - 1, &res);
   size_t n = res.out_len < cap - 1 ? res.out_len : cap - 1;
   out[st == IB_OK ? n : 0] = 0;
+  if (st != IB_OK) printf("  request '%s': status %d: %s\n", in, st, ib_last_error());
   return st;
 }
 

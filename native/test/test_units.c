@@ -4,6 +4,7 @@
 #include "elf_load.h"
 #include "gmem.h"
 #include "syscall.h"
+#include "isobench.h"
 #include <errno.h>
 #include <stdlib.h>
 
@@ -187,4 +188,25 @@ TEST(write_to_stdout_is_captured_and_bad_fd_refused) {
   a[1] = 0x1000; /* supervisor page: not the guest's to hand us */
   CHECK_EQ(sys_dispatch(vm, 1, a), -EFAULT);
   free_vm(vm);
+}
+
+/* the registry's start-up rule (src/syscall.c): one owner per number, or a declared chain whose
+ * families have distinct priorities (so the order never depends on constructor/link order) */
+TEST(syscall_registry_refuses_undeclared_second_registration) {
+  const struct sys_chain chains[] = {{44, "sockets", "unix_pairs"}};
+  const struct sys_reg ok[] = {{0, "files", 300}, {44, "sockets", 200}, {44, "unix_pairs", 360}, {1, "files", 300}};
+  char err[256] = "";
+  CHECK_EQ(sys_registry_validate(ok, 4, chains, 1, err, sizeof(err)), 0);
+  const struct sys_reg dup[] = {{0, "io", 200}, {0, "files", 300}};
+  CHECK_EQ(sys_registry_validate(dup, 2, chains, 1, err, sizeof(err)), -1);
+  CHECK(strstr(err, "syscall 0") && strstr(err, "io") && strstr(err, "files"), "message: %s", err);
+  const struct sys_reg reversed[] = {{44, "unix_pairs", 360}, {44, "sockets", 200}}; /* constructor order differs */
+  CHECK_EQ(sys_registry_validate(reversed, 2, chains, 1, err, sizeof(err)), 0);
+  const struct sys_reg wrong_way[] = {{44, "sockets", 370}, {44, "unix_pairs", 360}};
+  CHECK_EQ(sys_registry_validate(wrong_way, 2, chains, 1, err, sizeof(err)), -1);
+  const struct sys_reg same_prio[] = {{44, "sockets", 300}, {44, "unix_pairs", 300}};
+  CHECK_EQ(sys_registry_validate(same_prio, 2, chains, 1, err, sizeof(err)), -1);
+  CHECK(strstr(err, "same priority"), "message: %s", err);
+  /* and the engine's own registrations pass it */
+  CHECK(sys_registry_check() == 0, "engine registry: %s", ib_last_error());
 }

@@ -1,6 +1,8 @@
 // Reads a results document from disk with errors a person can act on.
 import { readFileSync } from 'node:fs';
-import { SCHEMA_VERSION, type ResultsDocument } from '../results/types.ts';
+import { OLDEST_SCHEMA_VERSION, SCHEMA_VERSION, type ResultsDocument } from '../results/types.ts';
+import { migrateResults } from '../results/migrate.ts';
+import { clampSummary } from '../results/histogram.ts';
 
 export class ResultsFileError extends Error {}
 
@@ -23,18 +25,25 @@ export function parseResults(text: string, source: string): ResultsDocument {
       `${source} has schemaVersion ${doc.schemaVersion}; this isobench reads up to ${SCHEMA_VERSION}: update isobench`,
     );
   }
+  if (doc.schemaVersion < OLDEST_SCHEMA_VERSION) {
+    throw new ResultsFileError(`${source} has schemaVersion ${doc.schemaVersion}; this isobench reads ${OLDEST_SCHEMA_VERSION} to ${SCHEMA_VERSION}`);
+  }
   if (!Array.isArray(doc.runs)) throw new ResultsFileError(`${source} has no "runs" array`);
   for (const [i, run] of doc.runs.entries()) {
     if (typeof run !== 'object' || run === null || typeof run.scenario !== 'string' || typeof run.target !== 'string') {
       throw new ResultsFileError(`${source}: runs[${i}] lacks a scenario or target name`);
     }
   }
+  const migrated = migrateResults(doc);
   return {
-    ...doc,
-    createdAt: typeof doc.createdAt === 'string' ? doc.createdAt : '',
-    machine: doc.machine ?? ({} as ResultsDocument['machine']),
-    versions: doc.versions ?? {},
-    settings: doc.settings ?? {},
+    ...migrated,
+    isolationMatrix: Array.isArray(migrated.isolationMatrix) ? migrated.isolationMatrix : [],
+    createdAt: typeof migrated.createdAt === 'string' ? migrated.createdAt : '',
+    machine: migrated.machine ?? ({} as ResultsDocument['machine']),
+    versions: migrated.versions ?? {},
+    settings: migrated.settings ?? {},
+    // percentiles above the max (written before they were clamped) read as the max in every view
+    runs: (migrated.runs ?? []).map((r) => (r.latencyUs && typeof r.latencyUs === 'object' ? { ...r, latencyUs: clampSummary(r.latencyUs) } : r)),
   } as ResultsDocument;
 }
 

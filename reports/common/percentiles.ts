@@ -1,6 +1,7 @@
 // Decodes a run's HDR histogram (Node side only) into points for percentile views.
 import * as hdr from 'hdr-histogram-js';
 import type { RunRow } from '../results/types.ts';
+import { percentileAt } from '../results/histogram.ts';
 
 export interface SpectrumPoint {
   /** percentile, 0..100 */
@@ -19,10 +20,13 @@ export function decodeRunHistogram(run: RunRow): DecodedHistogram | undefined {
   if (typeof run.histogram !== 'string' || run.histogram.length === 0) return undefined;
   try {
     const h = hdr.decodeFromCompressedBase64(run.histogram);
+    // the stored histogram keeps buckets, so its max is a bucket's top; the row's max is exact
+    const recordedMax = run.latencyUs?.max;
+    const maxUs = typeof recordedMax === 'number' && Number.isFinite(recordedMax) && recordedMax > 0 ? Math.min(recordedMax, h.maxValue) : h.maxValue;
     const decoded = {
       totalCount: h.totalCount,
-      maxUs: h.maxValue,
-      at: (p: number) => h.getValueAtPercentile(p),
+      maxUs,
+      at: (p: number) => percentileAt(h, p, maxUs),
     };
     if (decoded.totalCount <= 0) return undefined;
     return decoded;

@@ -24,6 +24,8 @@ export interface CanvasCheck {
   height: number;
   /** distinct RGBA values among sampled pixels: 1 means blank */
   distinctColours: number;
+  /** chart.js type of the value axis (y, or x for horizontal bars): linear, logarithmic, ... */
+  valueScale?: string;
 }
 
 export interface PageVisit {
@@ -33,6 +35,8 @@ export interface PageVisit {
   requests: string[];
   chartsDrawn: number;
   canvases: CanvasCheck[];
+  /** tables wider than their box at this viewport (columns cut off behind a scroll bar) */
+  overflowingTables: string[];
 }
 
 export function chromiumMissingReason(): string | undefined {
@@ -50,7 +54,7 @@ export async function visitReport(htmlPath: string, options: { screenshot?: stri
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
-    const visit: PageVisit = { consoleErrors: [], pageErrors: [], requests: [], chartsDrawn: 0, canvases: [] };
+    const visit: PageVisit = { consoleErrors: [], pageErrors: [], requests: [], chartsDrawn: 0, canvases: [], overflowingTables: [] };
     page.on('console', (m) => {
       if (m.type() === 'error') visit.consoleErrors.push(m.text());
     });
@@ -59,7 +63,8 @@ export async function visitReport(htmlPath: string, options: { screenshot?: stri
     await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load' });
     visit.chartsDrawn = Number((await page.getAttribute('html', 'data-charts-drawn')) ?? 0);
     visit.canvases = await page.evaluate(() => {
-      const out: { id: string; width: number; height: number; distinctColours: number }[] = [];
+      const out: { id: string; width: number; height: number; distinctColours: number; valueScale?: string }[] = [];
+      const charts = (window as unknown as { Chart?: { getChart(c: HTMLCanvasElement): { config: { options?: { indexAxis?: string } }; scales: Record<string, { type: string }> } | undefined } }).Chart;
       document.querySelectorAll('canvas').forEach((canvas, i) => {
         const ctx = canvas.getContext('2d');
         const seen = new Set<string>();
@@ -74,9 +79,16 @@ export async function visitReport(htmlPath: string, options: { screenshot?: stri
           height: canvas.height,
           distinctColours: seen.size,
         });
+        const chart = charts?.getChart(canvas);
+        if (chart) out[out.length - 1]!.valueScale = chart.scales[chart.config.options?.indexAxis === 'y' ? 'x' : 'y']?.type;
       });
       return out;
     });
+    visit.overflowingTables = await page.evaluate(() =>
+      [...document.querySelectorAll('.scroll')]
+        .filter((box) => box.scrollWidth > box.clientWidth + 1)
+        .map((box) => `${box.closest('section')?.querySelector('h2')?.textContent ?? 'page'}: ${box.querySelector('th')?.textContent ?? 'table'} (${box.scrollWidth} px in ${box.clientWidth} px)`),
+    );
     if (options.screenshot) await page.screenshot({ path: options.screenshot, fullPage: true });
     return visit;
   } finally {

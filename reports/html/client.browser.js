@@ -38,6 +38,26 @@
   Chart.defaults.color = '#1d2330';
   Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
 
+  // A value axis: linear from 0, or (when the model says targets differ by 10x or more) logarithmic
+  // from the power of ten below the smallest value, labelled at 1, 2 and 5 of each decade.
+  function valueAxis(scale, values, title, format) {
+    if (scale !== 'logarithmic') return { beginAtZero: true, title: { display: true, text: title }, ticks: { callback: function (v) { return format(v); } } };
+    var positive = values.filter(function (v) { return typeof v === 'number' && v > 0; });
+    var min = Math.pow(10, Math.floor(Math.log10(Math.min.apply(null, positive.length ? positive : [1]))));
+    return {
+      type: 'logarithmic',
+      min: min,
+      title: { display: true, text: title + ' (log scale)' },
+      ticks: {
+        autoSkip: false,
+        callback: function (v) {
+          var m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+          return [1, 2, 5].some(function (k) { return Math.abs(m - k) < 1e-6; }) ? format(v) : '';
+        },
+      },
+    };
+  }
+
   var drawn = 0;
   function make(canvas, config) {
     new Chart(canvas, config);
@@ -74,7 +94,7 @@
             ticks: { autoSkip: false, maxRotation: 0, callback: function (v) { return percentLabel(v); } },
             grid: { color: function (ctx) { return ctx.tick && percentLabel(ctx.tick.value) ? '#d0d4dc' : 'transparent'; } },
           },
-          y: { beginAtZero: true, title: { display: true, text: 'latency' }, ticks: { callback: function (v) { return formatUs(v); } } },
+          y: valueAxis(s.latencyScale, [].concat.apply([], rows.map(function (t) { return t.spectrum.map(function (p) { return p[1]; }); })), 'latency', formatUs),
         },
         plugins: {
           tooltip: {
@@ -99,7 +119,7 @@
         }),
       },
       options: {
-        scales: { y: { beginAtZero: true, title: { display: true, text: 'latency' }, ticks: { callback: function (v) { return formatUs(v); } } } },
+        scales: { y: valueAxis(s.latencyScale, [].concat.apply([], s.measured.map(function (t) { return [t.p50, t.p90, t.p99]; })), 'latency', formatUs) },
         plugins: { tooltip: { callbacks: { label: function (item) { return item.dataset.label + ': ' + formatUs(item.parsed.y); } } } },
       },
     });
@@ -119,7 +139,7 @@
       options: {
         indexAxis: 'y',
         plugins: { legend: { display: false } },
-        scales: { x: { beginAtZero: true, title: { display: true, text: 'requests per second' } } },
+        scales: { x: valueAxis(s.throughputScale, s.measured.map(function (t) { return t.rps; }), 'requests per second', function (v) { return String(v); }) },
       },
     });
   }

@@ -1,6 +1,6 @@
 // What the HTML report embeds: the document's numbers arranged per scenario, with each
 // measured row's histogram decoded (here, in Node) into percentile-spectrum points.
-import type { EngineCounters, ResultsDocument } from '../results/types.ts';
+import type { EngineCounters, MatrixCell, ResultsDocument } from '../results/types.ts';
 import { readClaims, readClaimsMachineNote, readComparison, readMicro, readSweeps, type ClaimRow, type ComparisonSection, type MicroRowView, type SweepSection } from '../results/sections.ts';
 import { groupByScenario, isolationText, type PercentileKey } from '../common/model.ts';
 import { decodeRunHistogram, percentileSpectrum } from '../common/percentiles.ts';
@@ -44,7 +44,16 @@ export interface ScenarioReport {
   measured: MeasuredTarget[];
   unmeasured: UnmeasuredTarget[];
   hasNative: boolean;
+  /** 'logarithmic' when the measured targets' p50s differ by LOG_SCALE_SPREAD× or more, so the
+   * fastest target's bars stay visible next to the slowest's */
+  latencyScale: 'linear' | 'logarithmic';
+  /** slowest p50 ÷ fastest p50 among the measured targets */
+  p50Spread?: number;
+  /** the same for req/s */
+  throughputScale: 'linear' | 'logarithmic';
 }
+
+export const LOG_SCALE_SPREAD = 10;
 
 export interface ReportModel {
   createdAt: string;
@@ -57,12 +66,20 @@ export interface ReportModel {
   claims: ClaimRow[];
   claimsMachineNote?: string;
   micro: MicroRowView[];
+  /** the isolation matrix cells, as in the document */
+  isolationMatrix: MatrixCell[];
 }
 
 function numberRecord(v: unknown): Record<string, number> {
   const out: Record<string, number> = {};
   if (v && typeof v === 'object') for (const [k, n] of Object.entries(v)) if (typeof n === 'number' && Number.isFinite(n)) out[k] = n;
   return out;
+}
+
+/** largest ÷ smallest of the positive finite values; undefined with fewer than two */
+function spread(values: number[]): number | undefined {
+  const v = values.filter((x) => Number.isFinite(x) && x > 0);
+  return v.length > 1 ? Math.max(...v) / Math.min(...v) : undefined;
 }
 
 export function buildReportModel(doc: ResultsDocument): ReportModel {
@@ -97,7 +114,14 @@ export function buildReportModel(doc: ResultsDocument): ReportModel {
         histogramCount: h?.totalCount,
       });
     }
-    return { id: group.id, scenario: group.scenario, route: group.route, measured, unmeasured, hasNative: group.baseline !== undefined };
+    const p50Spread = spread(measured.map((t) => t.p50));
+    const rpsSpread = spread(measured.map((t) => t.rps ?? NaN));
+    return {
+      id: group.id, scenario: group.scenario, route: group.route, measured, unmeasured, hasNative: group.baseline !== undefined,
+      latencyScale: p50Spread !== undefined && p50Spread >= LOG_SCALE_SPREAD ? 'logarithmic' : 'linear',
+      ...(p50Spread !== undefined ? { p50Spread } : {}),
+      throughputScale: rpsSpread !== undefined && rpsSpread >= LOG_SCALE_SPREAD ? 'logarithmic' : 'linear',
+    };
   });
   return {
     createdAt: doc.createdAt,
@@ -110,5 +134,6 @@ export function buildReportModel(doc: ResultsDocument): ReportModel {
     claims: readClaims(doc.claims),
     claimsMachineNote: readClaimsMachineNote(doc.claims),
     micro: readMicro(doc.micro),
+    isolationMatrix: Array.isArray(doc.isolationMatrix) ? doc.isolationMatrix : [],
   };
 }

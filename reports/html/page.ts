@@ -3,6 +3,7 @@
 import { formatBytes, formatChange, formatCount, formatPercent, formatRate, formatRatio, formatUs } from '../common/format.ts';
 import type { MeasuredTarget, ReportModel, ScenarioReport } from './model.ts';
 import type { SweepSection } from '../results/sections.ts';
+import { MATRIX_STYLE, matrixSection } from './matrix.ts';
 
 export function escapeHtml(text: unknown): string {
   return String(text ?? '')
@@ -22,6 +23,23 @@ function table(head: string[], rows: string[][], cls = ''): string {
   return `<div class="scroll"><table class="${cls}"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
     .join('')}</tbody></table></div>`;
+}
+
+/** nested settings as dotted keys, so every value is a plain cell: pinning.server = 1 */
+export function flattenSettings(obj: Record<string, unknown>, prefix = ''): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(obj ?? {})) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) out.push(...flattenSettings(v as Record<string, unknown>, key));
+    else out.push([key, v === null || v === undefined ? '—' : Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? 'none' : String(v)]);
+  }
+  return out;
+}
+
+function settingsTable(settings: Record<string, unknown>): string {
+  const rows = flattenSettings(settings);
+  if (rows.length === 0) return '<p class="muted">none recorded</p>';
+  return `<table class="settings"><tbody>${rows.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</tbody></table>`;
 }
 
 function keyValues(obj: Record<string, unknown>): string {
@@ -64,12 +82,10 @@ function errorsCell(t: MeasuredTarget): string {
 
 function numbersTable(s: ScenarioReport): string {
   return table(
-    ['target', 'engine', 'client', 'conns', 'requests', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'req/s', 'errors', 'isolation', 'p50 ÷ native', 'p99 ÷ native', 'peak RSS'],
+    ['target', 'engine · client', 'requests', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'req/s', 'errors', 'isolation', 'p50 ÷ native', 'p99 ÷ native', 'peak RSS'],
     s.measured.map((t) => [
       `<b>${escapeHtml(t.target)}</b>`,
-      escapeHtml(t.engine ?? ''),
-      escapeHtml(t.client ?? ''),
-      escapeHtml(t.connections ?? ''),
+      `${escapeHtml(t.engine ?? '')}<br><span class="muted">${escapeHtml(t.client ?? '')}${t.connections !== undefined ? `, ${escapeHtml(t.connections)} conn` : ''}</span>`,
       escapeHtml(t.requests ?? ''),
       formatUs(t.p50),
       formatUs(t.p90),
@@ -122,6 +138,11 @@ function unmeasuredList(s: ScenarioReport): string {
     .join('')}</ul>`;
 }
 
+function logNote(s: ScenarioReport): string {
+  if (s.latencyScale !== 'logarithmic' || s.p50Spread === undefined) return '';
+  return ` <span class="muted">log scale: p50s differ ${Math.round(s.p50Spread)}× between targets</span>`;
+}
+
 function scenarioSection(s: ScenarioReport, index: number): string {
   const title = `${escapeHtml(s.scenario)} <code>${escapeHtml(s.route)}</code>`;
   if (s.measured.length === 0) {
@@ -131,7 +152,7 @@ function scenarioSection(s: ScenarioReport, index: number): string {
   const withoutSpectrum = s.measured.filter((t) => t.spectrum.length === 0);
   const spectrum =
     withSpectrum.length > 0
-      ? `<figure class="wide"><figcaption>Latency by percentile (HdrHistogram percentile spectrum)</figcaption><div class="chart tall"><canvas data-chart="spectrum" data-scenario="${index}" role="img" aria-label="latency percentile spectrum"></canvas></div>${
+      ? `<figure class="wide"><figcaption>Latency by percentile (HdrHistogram percentile spectrum)${logNote(s)}</figcaption><div class="chart tall"><canvas data-chart="spectrum" data-scenario="${index}" role="img" aria-label="latency percentile spectrum"></canvas></div>${
           withoutSpectrum.length > 0 ? `<p class="muted">No histogram recorded for ${withoutSpectrum.map((t) => escapeHtml(t.target)).join(', ')}: not in this chart.</p>` : ''
         }</figure>`
       : '<p class="notice">No row of this scenario carried a histogram, so there is no percentile spectrum; the table has the summary percentiles.</p>';
@@ -140,8 +161,8 @@ function scenarioSection(s: ScenarioReport, index: number): string {
 <h2>${title}</h2>
 <div class="charts">
 ${spectrum}
-<figure><figcaption>p50 / p90 / p99 by target</figcaption><div class="chart"><canvas data-chart="percentiles" data-scenario="${index}" role="img" aria-label="p50 p90 p99 by target"></canvas></div></figure>
-<figure><figcaption>Throughput (requests per second)</figcaption><div class="chart"><canvas data-chart="throughput" data-scenario="${index}" role="img" aria-label="throughput by target"></canvas></div></figure>
+<figure><figcaption>p50 / p90 / p99 by target${logNote(s)}</figcaption><div class="chart"><canvas data-chart="percentiles" data-scenario="${index}" role="img" aria-label="p50 p90 p99 by target"></canvas></div></figure>
+<figure><figcaption>Throughput (requests per second)${s.throughputScale === 'logarithmic' ? ' <span class="muted">log scale</span>' : ''}</figcaption><div class="chart"><canvas data-chart="throughput" data-scenario="${index}" role="img" aria-label="throughput by target"></canvas></div></figure>
 </div>
 <h3>Numbers</h3>
 ${numbersTable(s)}
@@ -239,7 +260,7 @@ const STYLE = `
 :root { color-scheme: light; --fg:#1d2330; --muted:#5b6475; --line:#d9dde5; --bg:#fff; --panel:#f6f7f9; --good:#1a7f37; --bad:#c62828; --accent:#1f5fbf; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); }
-header, main { max-width: 1200px; margin: 0 auto; padding: 16px 24px; }
+header, main { max-width: 1400px; margin: 0 auto; padding: 16px 20px; }
 header { border-bottom: 1px solid var(--line); }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; padding-top: 8px; border-top: 1px solid var(--line); } h3 { font-size: 15px; margin: 18px 0 6px; }
 code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; background: var(--panel); padding: 0 4px; border-radius: 3px; }
@@ -254,7 +275,9 @@ figure.wide { grid-column: 1 / -1; }
 figcaption { font-weight: 600; margin-bottom: 6px; }
 .chart { position: relative; height: 260px; } .chart.tall { height: 340px; }
 table { border-collapse: collapse; margin: 6px 0; font-size: 13px; width: 100%; }
-th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: left; vertical-align: top; }
+.wide-fact { grid-column: 1 / -1; }
+table.settings { width: auto; } table.settings th { background: none; color: var(--muted); font-weight: normal; font-family: ui-monospace, "DejaVu Sans Mono", monospace; } table.settings td { word-break: break-word; }
 th { background: var(--panel); font-weight: 600; }
 table.numbers td { font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.numbers td:nth-child(2) { white-space: normal; min-width: 8em; }
@@ -273,6 +296,7 @@ export function renderPage(model: ReportModel, chartJs: string, clientJs: string
     model.comparison ? '<a href="#comparison">comparison</a>' : '',
     ...model.sweeps.map((_, i) => `<a href="#sweep-${i}">sweep</a>`),
     model.micro.length > 0 ? '<a href="#micro">micro-benchmarks</a>' : '',
+    model.isolationMatrix.length > 0 ? '<a href="#isolation-matrix">isolation matrix</a>' : '',
   ].join('');
   return `<!doctype html>
 <html lang="en">
@@ -281,7 +305,7 @@ export function renderPage(model: ReportModel, chartJs: string, clientJs: string
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
 <title>isobench report ${escapeHtml(model.createdAt)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${MATRIX_STYLE}</style>
 </head>
 <body>
 <header>
@@ -293,10 +317,11 @@ export function renderPage(model: ReportModel, chartJs: string, clientJs: string
 <div class="facts">
 <div><h3>Machine</h3>${keyValues(machineFacts(model.machine))}</div>
 <div><h3>Versions</h3>${keyValues(model.versions)}</div>
-<div><h3>Settings</h3>${keyValues(model.settings)}</div>
+<div class="wide-fact"><h3>Settings and pinning</h3>${settingsTable(model.settings)}</div>
 </div>
-${model.scenarios.length === 0 ? '<p class="notice">This results document has no runs.</p>' : ''}
+${model.scenarios.length === 0 && model.isolationMatrix.length === 0 ? '<p class="notice">This results document has no runs.</p>' : ''}
 ${model.scenarios.map(scenarioSection).join('\n')}
+${matrixSection(model)}
 ${claimsSection(model)}
 ${comparisonSection(model)}
 ${sweepSection(model.sweeps)}

@@ -4,6 +4,7 @@ import type { ResultsDocument } from '../results/types.ts';
 import { readClaims, readComparison, readMicro, readSweeps } from '../results/sections.ts';
 import { groupByScenario, isolationText, statusText, PERCENTILE_KEYS, PERCENTILE_LABELS } from '../common/model.ts';
 import { formatBytes, formatChange, formatPercent, formatRate, formatRatio, formatUs } from '../common/format.ts';
+import { matrixMarkdown } from './matrix.ts';
 
 /** escape what would break a table cell */
 function cell(text: string): string {
@@ -51,6 +52,9 @@ export function renderMarkdown(doc: ResultsDocument): string {
     });
     out.push(table(header, rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r']));
   }
+
+  const matrix = matrixMarkdown(doc);
+  if (matrix) out.push(matrix);
 
   const comparison = readComparison(doc.comparison);
   if (comparison) {

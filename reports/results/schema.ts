@@ -1,6 +1,7 @@
-// JSON Schema of the results document (see types.ts), and a validator for it.
+// JSON Schema of the current results document (see types.ts), and a validator for it. Older
+// documents are migrated first (migrate.ts) and then checked against this schema.
 import { Ajv } from 'ajv';
-import type { ResultsDocument } from './types.ts';
+import { SCHEMA_VERSION, type ResultsDocument } from './types.ts';
 
 const latency = {
   type: 'object',
@@ -53,13 +54,40 @@ const runRow = {
   ],
 };
 
+const matrixCell = {
+  type: 'object',
+  required: ['scenario', 'target', 'probe', 'status'],
+  properties: {
+    scenario: { type: 'string', minLength: 1 },
+    target: { type: 'string', minLength: 1 },
+    probe: { type: 'string', minLength: 1 },
+    description: { type: 'string' },
+    kind: { type: 'string' },
+    status: { enum: ['ok', 'skipped', 'failed'] },
+    verdict: { enum: ['isolated', 'shared', 'not applicable', 'failed'] },
+    expected: {
+      type: 'object',
+      required: ['verdict', 'reason'],
+      properties: { verdict: { enum: ['isolated', 'shared'] }, reason: { type: 'string' }, byDesign: { type: 'boolean' } },
+    },
+    reason: { type: 'string' },
+    evidence: { type: 'array', items: { type: 'object', required: ['request'], properties: { request: { type: 'integer', minimum: 0 } } } },
+    engine: { type: 'string' },
+    migratedFrom: { type: 'string' },
+  },
+  allOf: [
+    { if: { properties: { status: { enum: ['skipped', 'failed'] } } }, then: { required: ['reason'] } },
+    { if: { properties: { status: { const: 'ok' } } }, then: { required: ['verdict'] } },
+  ],
+};
+
 export const resultsSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'isobench results document',
   type: 'object',
-  required: ['schemaVersion', 'createdAt', 'machine', 'versions', 'settings', 'runs'],
+  required: ['schemaVersion', 'createdAt', 'machine', 'versions', 'settings', 'runs', 'isolationMatrix'],
   properties: {
-    schemaVersion: { type: 'integer', const: 1 },
+    schemaVersion: { type: 'integer', const: SCHEMA_VERSION },
     createdAt: { type: 'string', format: 'date-time' },
     machine: {
       type: 'object',
@@ -79,6 +107,7 @@ export const resultsSchema = {
     versions: { type: 'object', additionalProperties: { type: ['string', 'null'] } },
     settings: { type: 'object' },
     runs: { type: 'array', items: runRow },
+    isolationMatrix: { type: 'array', items: matrixCell },
     micro: {
       type: 'array',
       items: {

@@ -1,7 +1,9 @@
 // The results document: a public contract (see ARCHITECTURE.md). Extend it; never rename
 // a field without bumping SCHEMA_VERSION. Every view reads only this document.
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+/** every schemaVersion this isobench reads: older documents go through migrateResults (migrate.ts) */
+export const OLDEST_SCHEMA_VERSION = 1;
 
 export type RunStatus = 'ok' | 'skipped' | 'failed';
 export type ClientMode = 'keepalive' | 'per-request';
@@ -64,6 +66,50 @@ export interface RunRow {
   [extra: string]: unknown;
 }
 
+/** a probe's outcome: isolated / shared, not applicable (with why), or failed (the probe errored) */
+export type ProbeVerdict = 'isolated' | 'shared' | 'not applicable' | 'failed';
+
+/** One request of a probe run: the token it left, what it found (seen) or the value it read. */
+export interface ProbeObservation {
+  request: number;
+  /** concurrent probes: A leaves its token and holds, B reads */
+  role?: 'A' | 'B';
+  token?: string;
+  seen?: string;
+  value?: string;
+  note?: string;
+  error?: string;
+}
+
+/** What a target is expected to show for a probe, and why (harness/isolation/expectations.ts). */
+export interface ProbeExpectation {
+  verdict: 'isolated' | 'shared';
+  reason: string;
+  /** shared although the target promises isolation, for the reason given: shown, never a silent pass */
+  byDesign?: boolean;
+}
+
+/** One cell of the isolation matrix: a probe of a scenario on a target. */
+export interface MatrixCell {
+  scenario: string;
+  target: string;
+  probe: string;
+  /** what the probe checks, one line */
+  description?: string;
+  kind?: string;
+  /** ok: the verdict is the expected one (or shared by design); failed: shared where isolation is
+   * promised, or the probe errored; skipped: the target did not run or the probe does not apply */
+  status: RunStatus;
+  verdict?: ProbeVerdict;
+  expected?: ProbeExpectation;
+  /** why the cell is failed/skipped/not applicable, or what decided the verdict */
+  reason?: string;
+  evidence?: ProbeObservation[];
+  engine?: string;
+  /** set when the cell was rebuilt from an older document, e.g. "v1 /probe counter" */
+  migratedFrom?: string;
+}
+
 export interface MicroRow {
   group: string;
   name: string;
@@ -88,6 +134,8 @@ export interface ResultsDocument {
   versions: Record<string, string | null>;
   settings: Record<string, unknown>;
   runs: RunRow[];
+  /** targets × probes per scenario (schemaVersion 2); empty when the suite did not run */
+  isolationMatrix: MatrixCell[];
   micro?: MicroRow[];
   /** filled by `isobench tune` */
   sweep?: unknown;

@@ -1,6 +1,6 @@
 // Live view during a run; on a terminal with keyboard input it turns into the interactive table at the end.
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { Box, Text, useApp } from 'ink';
+import { Box, Text, useApp, useInput } from 'ink';
 import type { ProgressEvent } from '../../harness/progress.ts';
 import { initialLiveState, reduceLive, type LiveState } from './live-state.ts';
 import { LiveView } from './live-view.tsx';
@@ -37,6 +37,17 @@ export function LiveApp({ store, interactive, width, tickMs = 1000 }: { store: L
   const [now, setNow] = useState(() => store.now());
   const { exit } = useApp();
   const finished = state.finished !== undefined;
+  const [hint, setHint] = useState<string | undefined>();
+
+  // Read the keyboard while the run measures, so a key pressed now is not left waiting for the
+  // results table (a `q` would close it the moment it appears) and does not echo into the frame.
+  useInput(
+    (input, key) => {
+      if (key.ctrl && input === 'c') process.kill(process.pid, 'SIGINT'); // stops the run and its servers
+      else setHint('the table opens when the run is done; Ctrl-C stops the run');
+    },
+    { isActive: interactive && !finished },
+  );
 
   useEffect(() => {
     if (finished) return;
@@ -58,5 +69,10 @@ export function LiveApp({ store, interactive, width, tickMs = 1000 }: { store: L
       </Box>
     );
   }
-  return <LiveView state={state} now={finished ? store.now() : now} width={width} />;
+  return (
+    <Box flexDirection="column">
+      <LiveView state={state} now={finished ? store.now() : now} width={width} />
+      {hint && !finished && <Text dimColor wrap="truncate">{hint}</Text>}
+    </Box>
+  );
 }

@@ -104,7 +104,12 @@ export function remainingSeconds(state: LiveState, now: number): number | undefi
   let left = 0;
   for (const row of state.rows) {
     if (ENDED.includes(row.phase)) continue;
-    if (row.phase === 'measuring' && row.tick) {
+    if (row.phase === 'measuring' && row.tick?.totalRequests) {
+      // a request count: what is left at the rate so far
+      const t = row.tick;
+      if (t.rps <= 0) return undefined;
+      left += Math.max(0, t.totalRequests! - t.requests) / t.rps;
+    } else if (row.phase === 'measuring' && row.tick) {
       left += Math.max(0, row.tick.totalSec - row.tick.elapsedSec);
     } else if (perRow === undefined) {
       return undefined;

@@ -37,9 +37,11 @@ export function progressBar(fraction: number, width: number): string {
 export function rowDetail(row: LiveRow, now: number): string {
   if (row.phase === 'measuring' && row.tick) {
     const t = row.tick;
-    const bar = progressBar(t.totalSec > 0 ? t.elapsedSec / t.totalSec : 0, 8);
+    const byCount = t.totalRequests !== undefined && t.totalRequests > 0;
+    const bar = progressBar(byCount ? t.requests / t.totalRequests! : t.totalSec > 0 ? t.elapsedSec / t.totalSec : 0, 8);
+    const progress = byCount ? `${t.requests}/${t.totalRequests} req` : `${Math.floor(t.elapsedSec)}/${Math.round(t.totalSec)}s`;
     const errors = t.errors > 0 ? `  err ${t.errors}` : '';
-    return `${bar} ${padStart(`${Math.floor(t.elapsedSec)}/${Math.round(t.totalSec)}s`, 6)}  ${padStart(formatRate(t.rps), 6)} r/s  p50 ${padStart(formatUs(t.p50Us), 6)}  p99 ${padStart(formatUs(t.p99Us), 6)}${errors}`;
+    return `${bar} ${byCount ? progress : padStart(progress, 6)}  ${padStart(formatRate(t.rps), 6)} r/s  p50 ${padStart(formatUs(t.p50Us), 6)}  p99 ${padStart(formatUs(t.p99Us), 6)}${errors}`;
   }
   if (row.phase === 'done') {
     const l = row.result?.latencyUs;

@@ -2,6 +2,7 @@
 import type { ResultsDocument } from '../results/types.ts';
 import { groupByScenario } from '../common/model.ts';
 import { groupTitle, headerLine, rowCells, unmeasuredLine, ROW_WIDTH } from './table-layout.ts';
+import { matrixText } from './matrix-text.ts';
 
 /** `width` cuts long reasons to fit a terminal; without it they are printed whole (logs keep every word) */
 export function renderPlainTable(doc: ResultsDocument, width?: number): string {
@@ -15,6 +16,8 @@ export function renderPlainTable(doc: ResultsDocument, width?: number): string {
     }
     if (!group.baseline) lines.push('(no measured native row: ratios not available)');
   }
+  const matrix = matrixText(doc);
+  if (matrix) lines.push(...(lines.length ? [''] : []), matrix);
   if (lines.length === 0) lines.push('no runs in this results document');
   return `${lines.join('\n')}\n`;
 }

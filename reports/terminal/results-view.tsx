@@ -1,14 +1,16 @@
 // The interactive results table shown when a run ends on a terminal (and by `isobench report --format text`).
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import type { ResultsDocument } from '../results/types.ts';
 import { groupByScenario, type ScenarioGroup, type TargetRow } from '../common/model.ts';
 import { formatUs, padEnd, padStart, truncate } from '../common/format.ts';
 import { barPercentiles } from '../common/percentiles.ts';
 import { isolationColor } from './colors.ts';
+import { matrixByScenario } from '../common/matrix.ts';
+import { MATRIX_FOOTER, MatrixPanel } from './matrix-panel.tsx';
 import { COLUMNS, groupTitle, headerLine, rowCells, sortRows, unmeasuredLine, type SortSpec, type ValueMode } from './table-layout.ts';
 
-export const TABLE_FOOTER = '←/→ scenario  ↑/↓ row  ⏎ bars  a µs/ratio  0-8 sort (twice: reverse)  q quit';
+export const TABLE_FOOTER = '←/→ scenario ↑/↓ row ⏎ bars a µs/ratio 0-8 sort (twice: reverse) i iso q quit';
 export const SORT_FOOTER = `sort ${COLUMNS.map((c) => `${c.sortKey}=${c.label}`).join(' ')}`;
 export const BARS_FOOTER = '↑/↓ target  esc/enter back  q quit';
 
@@ -74,6 +76,13 @@ export function ResultsView({ doc, width = 80, onExit }: { doc: ResultsDocument;
   const [mode, setMode] = useState<ValueMode>('absolute');
   const [selected, setSelected] = useState(0);
   const [bars, setBars] = useState(false);
+  const matrices = useMemo(() => matrixByScenario(doc), [doc]);
+  // a document with only the matrix (`isobench isolation`) opens on it
+  const [showMatrix, setShowMatrix] = useState(groups.length === 0 && matrices.length > 0);
+  const [matrixIndex, setMatrixIndex] = useState(0);
+  // read through a ref: ink may call a handler registered before the last render
+  const matrixShown = useRef(showMatrix);
+  matrixShown.current = showMatrix;
 
   const group = groups[Math.min(scenario, Math.max(0, groups.length - 1))];
   const rows = group ? sortRows(group.rows, sort) : [];
@@ -83,6 +92,20 @@ export function ResultsView({ doc, width = 80, onExit }: { doc: ResultsDocument;
     if (input === 'q' || (key.ctrl && input === 'c')) {
       onExit?.();
       exit();
+      return;
+    }
+    if (matrixShown.current) {
+      if ((input === 'i' || key.escape) && groups.length > 0) setShowMatrix(false);
+      else if ((key.leftArrow || key.rightArrow) && matrices.length > 0) {
+        const n = matrices.length;
+        setMatrixIndex((m) => (m + (key.rightArrow ? 1 : n - 1)) % n);
+      }
+      return;
+    }
+    if (input === 'i' && matrices.length > 0) {
+      const here = matrices.findIndex((m) => m.scenario === group?.scenario);
+      setMatrixIndex(here >= 0 ? here : 0);
+      setShowMatrix(true);
       return;
     }
     if (key.upArrow) setSelected((s) => Math.max(0, s - 1));
@@ -108,8 +131,17 @@ export function ResultsView({ doc, width = 80, onExit }: { doc: ResultsDocument;
     }
   });
 
-  if (!group) return <Text>no runs in this results document</Text>;
   const w = Math.max(40, width);
+  const matrix = matrices[Math.min(matrixIndex, Math.max(0, matrices.length - 1))];
+  if (showMatrix && matrix) {
+    return (
+      <Box flexDirection="column">
+        <MatrixPanel matrix={matrix} index={matrixIndex} count={matrices.length} width={w} />
+        <Text dimColor>{truncate(MATRIX_FOOTER, w - 1)}</Text>
+      </Box>
+    );
+  }
+  if (!group) return <Text>no runs in this results document</Text>;
   const nav = `${groupTitle(group)}  (${scenario + 1}/${groups.length})`;
   return (
     <Box flexDirection="column">

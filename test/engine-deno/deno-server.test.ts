@@ -18,15 +18,18 @@ import { probeIsolation } from '../../harness/isolation.ts';
 import { runPerRequest } from '../../harness/load/per-request.ts';
 import { LoadRecorder } from '../../harness/load/recorder.ts';
 import { clientBinary } from '../../harness/load/client-binary.ts';
+import { engineSkip } from '../support/engine-skip.ts';
+import { enduranceRequests, enduranceTimeoutMs } from '../support/endurance.ts';
 
 const MODES: ResetMode[] = ['persist', 'pages', 'full', 'hybrid'];
 /** page requests per mode in the endurance run (the issue asks 1,000; see ENDURANCE below) */
-const ENDURANCE_REQUESTS = Number(process.env.ISOBENCH_DENO_ENDURANCE || 1000);
+const ENDURANCE_REQUESTS = Number(process.env.ISOBENCH_DENO_ENDURANCE || enduranceRequests(1000));
 /** RSS the server may gain over the run (a 16 KiB-per-request leak over 1,000 requests would pass) */
 const RSS_BOUND_BYTES = 16 << 20;
 
 const deno = await denoReactSsr.availability();
-const skip = !existsSync('/dev/kvm')
+const skip = engineSkip(
+  !existsSync('/dev/kvm')
   ? 'needs /dev/kvm'
   : !existsSync(process.env.ISOBENCH_ENGINE_SERVER || ENGINE_SERVER)
     ? 'engine server not built (make -C native)'
@@ -34,7 +37,7 @@ const skip = !existsSync('/dev/kvm')
       ? `deno-react-ssr unavailable: ${deno.reason}`
       : !existsSync(clientBinary)
         ? 'per-request client not built (make -C native)'
-        : false;
+        : false);
 
 
 
@@ -87,7 +90,7 @@ describe('deno-react-ssr under the engine', { skip }, () => {
         assertProbe(await probeIsolation(server.url, denoReactSsr.probePath, 6), mode === 'persist', 6);
       });
 
-      test(`${ENDURANCE_REQUESTS} page requests: all pass the check, no growth of host fds or RSS`, { timeout: 120_000 }, async () => {
+      test(`${ENDURANCE_REQUESTS} page requests: all pass the check, no growth of host fds or RSS`, { timeout: enduranceTimeoutMs(ENDURANCE_REQUESTS, 120_000) }, async () => {
         const pid = server.pid!;
         const c0 = (await server.counters!()) as unknown as ServerCounters;
         const fds0 = fdCount(pid);

@@ -11,100 +11,32 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSyn
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pythonWsgi } from '../../scenarios/python-wsgi/index.ts';
-import type { Scenario } from '../../scenarios/scenario.ts';
-import { ENGINE_SERVER, kvmTargets, type ResetMode } from '../../harness/targets/kvm.ts';
+import type { ResetMode } from '../../harness/targets/kvm.ts';
 import type { RunningServer } from '../../harness/targets/target.ts';
 import { findFreePort } from '../../harness/process.ts';
 import { get } from '../support/http.ts';
+import {
+  LIMIT_MB, LIMIT_MS, REFUSED, counters, scenarioDir, skip, startEngine, testScenario,
+} from '../support/python-engine.ts';
 import { fdCount, rssBytes } from '../support/proc.ts';
 import { assertProbe } from '../support/probe.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
 import { runPerRequest } from '../../harness/load/per-request.ts';
 import { LoadRecorder } from '../../harness/load/recorder.ts';
 import { clientBinary } from '../../harness/load/client-binary.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const scenarioDir = path.join(root, 'scenarios/python-wsgi');
-const APP = path.join(scenarioDir, 'app.py');
+import { enduranceRequests, enduranceTimeoutMs } from '../support/endurance.ts';
 
 const MODES: ResetMode[] = ['persist', 'pages', 'full', 'hybrid'];
-const LIMIT_MS = 400;
-const LIMIT_MB = 32;
-const MEMORY_MB = 256;
-/** hybrid: python-wsgi's steady private set is ~1.9 MiB, so hello/page stay on pages and /alloc?mb=8 goes full */
-const HYBRID_THRESHOLD_BYTES = 4 << 20;
-/** requests per mode in the endurance test: half on /, half on /page */
-const ENDURANCE_REQUESTS = 1000;
+/** requests per mode in the endurance test: half on /, half on /page (a multiple of 20: every 10th body is checked) */
+const ENDURANCE_REQUESTS = enduranceRequests(1000);
 /** RSS the server may gain over ENDURANCE_REQUESTS (a 16 KiB-per-request leak would pass 16 MiB) */
 const RSS_BOUND_BYTES = 16 << 20;
-/** the errno names a careful sandbox may answer a refused access with */
-const REFUSED = /^(EACCES|EPERM|ENOENT)$/;
 
-const python = await pythonWsgi.availability();
-const skip = !existsSync('/dev/kvm')
-  ? 'needs /dev/kvm'
-  : !existsSync(process.env.ISOBENCH_ENGINE_SERVER || ENGINE_SERVER)
-    ? 'engine server not built (make -C native)'
-    : !python.ok
-      ? `python-wsgi unavailable: ${python.reason}`
-      : false;
 const noClient = skip || (!existsSync(clientBinary) && 'per-request client not built (make -C native)');
 const strace = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 0;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-
-/** The scenario with its test routes on and, optionally, its folder moved to a copy (readable as a whole). */
-function testScenario(folder?: string): Scenario {
-  return {
-    ...pythonWsgi,
-    launch(settings) {
-      const spec = pythonWsgi.launch(settings);
-      assert.ok(spec.argv.includes(APP), `launch argv does not run ${APP}: ${spec.argv.join(' ')}`);
-      const env = { ...spec.env, ISOBENCH_TEST_ROUTES: '1' };
-      if (!folder) return { ...spec, env };
-      const app = path.join(folder, 'app.py');
-      return {
-        ...spec,
-        env,
-        argv: spec.argv.map((a) => (a === APP ? app : a)),
-        cwd: folder,
-        readPaths: [...spec.readPaths.filter((p) => p !== APP), folder],
-      };
-    },
-  };
-}
-
-async function startEngine(mode: ResetMode, scenario: Scenario): Promise<RunningServer> {
-  const target = kvmTargets.find((t) => t.name === `kvm-${mode}`);
-  assert.ok(target, `no target kvm-${mode}`);
-  const port = await findFreePort('127.0.0.1');
-  return target.start({
-    scenario,
-    settings: {
-      host: '127.0.0.1', port, maxRequestMs: LIMIT_MS, maxRequestMb: LIMIT_MB, memoryMb: MEMORY_MB, resetThresholdBytes: HYBRID_THRESHOLD_BYTES,
-    },
-    serverCpus: null,
-    log: () => {},
-  });
-}
-
-interface ServerCounters {
-  requests: number;
-  resets: { pages: number; full: number };
-  limitHits: { time: number; requestMemory: number };
-  server: { served: number; failed: number };
-  dirtyPagesPerRequest: { mean: number; max: number };
-  net: { refused: { listen: number; connect: number; family: number } };
-}
-
-async function counters(server: RunningServer): Promise<ServerCounters> {
-  const c = await server.counters!();
-  assert.ok(c, 'the server wrote no counters');
-  return c as unknown as ServerCounters;
-}
 
 
 async function perRequestLoad(port: number, routeIndex: number, requests: number): Promise<LoadRecorder> {
@@ -176,7 +108,7 @@ for (const mode of MODES) {
       else if (mode !== 'full') assert.equal(fullResets, 1, JSON.stringify(c.resets));
     });
 
-    test(`${ENDURANCE_REQUESTS} requests: no growth of host fds or RSS`, { skip: noClient, timeout: 60_000 }, async (t) => {
+    test(`${ENDURANCE_REQUESTS} requests: no growth of host fds or RSS`, { skip: noClient, timeout: enduranceTimeoutMs(ENDURANCE_REQUESTS, 60_000) }, async (t) => {
       const port = Number(new URL(server.url).port);
       const pid = server.pid;
       await perRequestLoad(port, 0, 50);

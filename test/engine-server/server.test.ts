@@ -11,17 +11,20 @@ import { fileURLToPath } from 'node:url';
 import { findFreePort } from '../../harness/process.ts';
 import { get } from '../support/http.ts';
 import { fdCount, rssBytes } from '../support/proc.ts';
+import { engineSkip } from '../support/engine-skip.ts';
+import { enduranceRequests, enduranceTimeoutMs } from '../support/endurance.ts';
 
 const at = (port: number, p: string) => `http://127.0.0.1:${port}${p}`;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SERVER = path.join(root, 'native/build/isobench-server');
 const GUEST = path.join(root, 'native/build/guests/http_server');
-const skip = !existsSync('/dev/kvm')
+const skip = engineSkip(
+  !existsSync('/dev/kvm')
   ? 'needs /dev/kvm'
   : !existsSync(SERVER) || !existsSync(GUEST)
     ? 'engine server or http_server guest not built (make -C native)'
-    : false;
+    : false);
 
 const MODES = ['persist', 'pages', 'full', 'hybrid'] as const;
 type Mode = (typeof MODES)[number];
@@ -162,11 +165,14 @@ test('a handler that loops is cut at the time limit; the next request succeeds',
 });
 
 test('a handler that allocates past the memory limit is cut; the next request succeeds', { skip }, async () => {
-  const r = await start('hybrid', ['--max-request-mb', '16']);
+  // a generous time limit: the memory limit is under test (under QEMU's emulation touching 4 MiB
+  // can take longer than the default 1 s)
+  const r = await start('hybrid', ['--max-request-mb', '16', '--max-request-ms', '20000']);
   try {
     const cut = await get(at(r.port, '/alloc?mb=64'));
     assert.equal(cut.status, 503);
-    assert.equal((await get(at(r.port, '/alloc?mb=4'))).body, 'touched 4 MiB');
+    const small = await get(at(r.port, '/alloc?mb=4'));
+    assert.equal(small.body, 'touched 4 MiB', `limit hits so far: ${JSON.stringify((await counters(r)).limitHits)}`);
     assert.equal((await get(at(r.port, '/probe'))).body, '1');
     const c = await counters(r);
     assert.equal(c.limitHits.requestMemory, 1);
@@ -202,15 +208,16 @@ test('SIGUSR2 clears the counters', { skip }, async () => {
 });
 
 
+const ENDURANCE_REQUESTS = enduranceRequests(1000);
 for (const mode of MODES) {
-  test(`1,000 requests under ${mode}: no growth of host fds or RSS`, { skip, timeout: 120_000 }, async () => {
+  test(`${ENDURANCE_REQUESTS} requests under ${mode}: no growth of host fds or RSS`, { skip, timeout: enduranceTimeoutMs(ENDURANCE_REQUESTS, 120_000) }, async () => {
     const r = await start(mode, ['--workers', '2']);
     try {
       for (let i = 0; i < 50; i++) await get(at(r.port, '/'));
       await sleep(200); // the last connection is closed after the client saw its EOF
       const fds0 = fdCount(r.child.pid!);
       const rss0 = rssBytes(r.child.pid!);
-      for (let i = 0; i < 1000; i++) {
+      for (let i = 0; i < ENDURANCE_REQUESTS; i++) {
         const res = await get(at(r.port, i % 2 ? '/' : '/probe'));
         assert.equal(res.status, 200);
       }

@@ -5,9 +5,10 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Master, EngineError, kvmAvailable, guestPath, type ResetMode } from '../../vm/engine.ts';
+import { engineSkip } from '../support/engine-skip.ts';
 
 const kvm = kvmAvailable();
-const skip = kvm.ok ? false : `/dev/kvm unusable: ${kvm.reason}`;
+const skip = engineSkip(kvm.ok ? false : `/dev/kvm unusable: ${kvm.reason}`);
 const LIMITS = { memBytes: 64 << 20, requestTimeUs: 200_000 };
 
 describe('engine through koffi', { skip }, () => {

@@ -2,14 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kvmAvailable } from '../../vm/engine.ts';
+import { engineSkip } from '../support/engine-skip.ts';
 import { runMicro, microTable } from '../../harness/micro.ts';
 import { runBenchmark } from '../../harness/run.ts';
 import { pythonWsgi } from '../../scenarios/python-wsgi/index.ts';
 import { unavailableTarget } from '../../harness/targets/unavailable.ts';
 
 const kvm = kvmAvailable();
+const skip = engineSkip(kvm.ok ? false : `/dev/kvm unusable: ${kvm.reason}`);
 
-test('micro: fork and request groups give rows with positive timings', { skip: kvm.ok ? false : `/dev/kvm unusable: ${kvm.reason}` }, async () => {
+test('micro: fork and request groups give rows with positive timings', { skip }, async () => {
   const { rows, exitPath } = await runMicro(['fork', 'request'], 20, () => {});
   assert.match(exitPath, /lstar/);
   assert.equal(rows.filter((r) => r.group === 'fork').length, 1);
@@ -21,7 +23,7 @@ test('micro: fork and request groups give rows with positive timings', { skip: k
   assert.match(microTable(rows), /fork worker/);
 });
 
-test('micro: the mem group measures mprotect and host writes / requests without and with a memory cap', { skip: kvm.ok ? false : `/dev/kvm unusable: ${kvm.reason}` }, async () => {
+test('micro: the mem group measures mprotect and host writes / requests without and with a memory cap', { skip }, async () => {
   const { rows } = await runMicro(['mem'], 20, () => {});
   const names = rows.map((r) => r.name);
   assert.ok(names.some((n) => n.startsWith('mprotect')), names.join(', '));
@@ -30,7 +32,7 @@ test('micro: the mem group measures mprotect and host writes / requests without 
   for (const r of rows) assert.ok(r.meanUs > 0 && Number.isFinite(r.meanUs), `${r.name}: ${r.meanUs}`);
 });
 
-test('run --micro: the micro rows land in the run document and the claims use the measured exit cost', { skip: kvm.ok ? false : `/dev/kvm unusable: ${kvm.reason}` }, async () => {
+test('run --micro: the micro rows land in the run document and the claims use the measured exit cost', { skip }, async () => {
   // one unavailable target: the plan has rows (skipped) and no server starts
   const targetList = [unavailableTarget('nothing', 'a target this test never runs', 'not part of this test')];
   const doc = await runBenchmark({ scenarioList: [pythonWsgi], targetList, out: null, microTimeMs: 20 }, () => {});

@@ -69,7 +69,7 @@ describe('gate and baseline commands', () => {
     assert.match(bad.stderr, /not an isobench results document/);
     const flag = isobench(['gate', '--repeat', 'x']);
     assert.equal(flag.code, 2);
-    assert.match(flag.stderr, /--repeat must be a whole number/);
+    assert.match(flag.stderr, /^isobench: gate: --repeat must be an integer from 1 to 50, got 'x'$/m);
     const combo = isobench(['gate', '--from', file('same.json'), '--repeat', '3']);
     assert.equal(combo.code, 2);
     assert.match(combo.stderr, /cannot be combined/);

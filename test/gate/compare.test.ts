@@ -106,7 +106,7 @@ describe('gate verdicts', () => {
     assert.equal(gateDocuments(tight, current, DEFAULT_THRESHOLDS).verdict, 'regression');
   });
 
-  it('fails when a row that ran in the baseline fails now; a skipped one is missing and passes', () => {
+  it('fails when a row that ran in the baseline fails now; a skipped one is missing, and fails the gate when it was the only engine row', () => {
     const baseline = makeBaseline('t', [fixtureDocument(pairRows(1.3))], {});
     const failed = fixtureDocument([{ target: 'native', p: [200, 300, 600, 1000] }, { target: 'kvm-pages', status: 'failed', reason: 'guest crashed' }]);
     const c = gateDocuments(baseline, [failed], DEFAULT_THRESHOLDS);
@@ -117,8 +117,14 @@ describe('gate verdicts', () => {
 
     const skipped = fixtureDocument([{ target: 'native', p: [200, 300, 600, 1000] }, { target: 'kvm-pages', status: 'skipped', reason: 'no /dev/kvm' }]);
     const s = gateDocuments(baseline, [skipped], DEFAULT_THRESHOLDS);
-    assert.equal(s.verdict, 'pass');
     assert.equal(s.rows.find((r) => r.target === 'kvm-pages')!.verdict, 'missing');
+    // nothing compared the engine at all (no kvm row, no test bed figures): the gate fails
+    assert.match(s.engineMissing ?? '', /npm run test:vm/);
+    assert.equal(s.verdict, 'regression');
+
+    const alsoNative = makeBaseline('t', [fixtureDocument([{ target: 'native', p: [200, 300, 600, 1000] }, { target: 'wasm', p: [300, 400, 700, 1100] }])], {});
+    const withoutEngine = gateDocuments(alsoNative, [fixtureDocument([{ target: 'native', p: [200, 300, 600, 1000] }, { target: 'wasm', status: 'skipped', reason: 'no wasm' }])], DEFAULT_THRESHOLDS);
+    assert.equal(withoutEngine.verdict, 'pass', 'a skipped non-engine row is missing and passes');
   });
 
   it('marks metrics not in the baseline as new', () => {

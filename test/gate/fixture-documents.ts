@@ -45,6 +45,7 @@ export function fixtureDocument(rows: FixtureRow[], extra: Partial<ResultsDocume
     versions: { isobench: 'fixture' },
     settings: { fixture: true },
     runs: rows.map(fixtureRow),
+    isolationMatrix: [],
     ...extra,
   };
 }

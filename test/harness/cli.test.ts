@@ -21,6 +21,16 @@ const badInput: [string[], RegExp][] = [
   [['run', '--route', 'nope'], /^isobench: no scenario has route 'nope'/],
   [['run', '--out', 'results.txt'], /^isobench: --out must name a \.json file/],
   [['run', '--set', 'novalue'], /^isobench: --set expects KEY=VALUE/],
+  // found by a new user's trial: each of these used to run (or exit 1, or print Node's parser error)
+  [['run', '--route', 'hello', '--route', 'nosuch'], /^isobench: no scenario has route 'nosuch' \(known: hello, page/],
+  [['run', '--set', 'nosuchkey=1'], /^isobench: --set unknown setting 'nosuchkey' \(known: delayMs, /],
+  [['run', '--set', 'delayMs=soon'], /^isobench: --set delayMs must be a number >= 0 \(read by python-wsgi\), got 'soon'/],
+  [['run', '--set', 'workers=1.5'], /^isobench: --set workers must be an integer >= 0/],
+  [['run', '--duration', '-1'], /^isobench: --duration must be a number > 0, got '-1'/],
+  [['run', '--requests', '-5'], /^isobench: --requests must be an integer from 1 to/],
+  [['run', '--scenario', 'python-wsgi', '--target', 'native', '--requests', '5', '--out', '/proc/nope.json'], /^isobench: cannot write results to '\/proc\/nope\.json': ENOENT/],
+  [['gate', '--duration', '-1'], /^isobench: gate: --duration must be a number > 0, got '-1'/],
+  [['tune', '--scenario', 'python-wsgi', '--set', 'nosuchkey=1'], /^isobench: tune: --set unknown setting 'nosuchkey'/],
   [['run', 'extra'], /^isobench: /],
   [['list', '--yaml'], /^isobench: unknown option '--yaml'/],
 ];

@@ -7,7 +7,7 @@ import type { LaunchSpec } from '../../scenarios/scenario.ts';
 const launch: LaunchSpec = { argv: ['/usr/bin/python3', 'app.py'], cwd: '/tmp', env: {}, readPaths: [] };
 
 test('kvm targets pass a per-request memory cap by default', () => {
-  const o = engineServerOptions('pages', {}, '/tmp/stats.json', 'python-wsgi');
+  const o = engineServerOptions('pages', {}, '/tmp/stats.json');
   assert.equal(o.maxRequestMb, DEFAULT_MAX_REQUEST_MB);
   const argv = engineServerArgv('isobench-server', launch, '127.0.0.1', 8080, o);
   const i = argv.indexOf('--max-request-mb');

@@ -62,6 +62,34 @@ test('per-request client: duration mode stops on time', async () => {
   }
 });
 
+// The measured duration ends with the last response, not on the client's 200 ms output tick:
+// 20 requests of ~100 µs once read 0.201 s (rps 100× too low), --duration 0.5 read 0.603 s.
+test('per-request client: --requests duration is the time the requests took', async () => {
+  const { server, port } = await startTrivialServer(0);
+  try {
+    const recorder = new LoadRecorder();
+    const outcome = await runLoad('per-request', { ...base, port, requests: 20, check: () => null, recorder });
+    assert.equal(recorder.responses, 20);
+    const summedSec = (recorder.histogram.mean * recorder.histogram.totalCount) / 1e6;
+    assert.ok(outcome.durationSec >= summedSec * 0.9, `duration ${outcome.durationSec} s is below the summed latencies ${summedSec} s`);
+    assert.ok(outcome.durationSec < summedSec + 0.1, `duration ${outcome.durationSec} s for 20 requests summing ${summedSec} s`);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('per-request client: --duration 0.5 measures 0.5 s plus at most the last request', async () => {
+  const { server, port } = await startTrivialServer(1000);
+  try {
+    const recorder = new LoadRecorder();
+    const outcome = await runLoad('per-request', { ...base, port, durationSec: 0.5, check: () => null, recorder });
+    const maxSec = recorder.histogram.maxValue / 1e6;
+    assert.ok(outcome.durationSec >= 0.5 && outcome.durationSec < 0.5 + maxSec + 0.05, `ran ${outcome.durationSec} s (slowest request ${maxSec} s)`);
+  } finally {
+    await server.stop();
+  }
+});
+
 test('client output parser handles records and bodies split across chunks', () => {
   const latencies: number[] = [];
   const samples: string[] = [];

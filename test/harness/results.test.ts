@@ -43,7 +43,8 @@ test('a python-wsgi run writes a valid results document', async () => {
   }
   const skipped = doc.runs.filter((r) => r.target === 'later');
   assert.deepEqual(skipped.map((r) => [r.status, r.reason]), [['skipped', 'not built in this test'], ['skipped', 'not built in this test']]);
-  assert.equal(doc.schemaVersion, 1);
+  assert.equal(doc.schemaVersion, 2);
+  assert.deepEqual(doc.isolationMatrix, [], 'runBenchmark runs the probes only when asked');
   assert.ok(doc.machine.cores >= 1 && doc.machine.cpuModel.length > 0);
   assert.equal(typeof doc.machine.kvm.present, 'boolean');
   assert.match(doc.versions.node!, /^v\d+/);
@@ -53,11 +54,13 @@ test('a python-wsgi run writes a valid results document', async () => {
 });
 
 test('the schema rejects malformed documents', () => {
-  const base = { schemaVersion: 1, createdAt: new Date().toISOString(), machine: { cpuModel: 'x', cores: 2, memoryBytes: 1, kernel: 'k', kvm: { present: false } }, versions: {}, settings: {} };
+  const base = { schemaVersion: 2, createdAt: new Date().toISOString(), machine: { cpuModel: 'x', cores: 2, memoryBytes: 1, kernel: 'k', kvm: { present: false } }, versions: {}, settings: {}, isolationMatrix: [] };
   assert.deepEqual(validateResults({ ...base, runs: [] }), []);
   assert.notDeepEqual(validateResults({ ...base, runs: [{ scenario: 's', route: 'r', target: 't', status: 'skipped' }] }), [], 'skipped row without a reason');
   assert.notDeepEqual(validateResults({ ...base, runs: [{ scenario: 's', route: 'r', target: 't', status: 'ok' }] }), [], 'ok row without measurements');
   assert.notDeepEqual(validateResults({ ...base, runs: [{ scenario: 's', route: 'r', target: 't', status: 'great' }] }), []);
-  assert.notDeepEqual(validateResults({ ...base, schemaVersion: 2, runs: [] }), []);
+  assert.notDeepEqual(validateResults({ ...base, schemaVersion: 3, runs: [] }), []);
+  assert.notDeepEqual(validateResults({ ...base, schemaVersion: 1, runs: [] }), [], 'v1 documents are migrated before validation');
+  assert.notDeepEqual(validateResults({ ...base, isolationMatrix: [{ scenario: 's', target: 't', probe: 'p', status: 'failed' }], runs: [] }), [], 'failed cell without a reason');
   assert.notDeepEqual(validateResults({ ...base, createdAt: 'yesterday', runs: [] }), []);
 });

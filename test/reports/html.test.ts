@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixtureResults } from './fixtures/fixture-results.ts';
 import { htmlPathFor, renderHtmlReport, writeHtmlReport } from '../../reports/html/index.ts';
+import { flattenSettings } from '../../reports/html/page.ts';
 import { buildReportModel } from '../../reports/html/model.ts';
 import { chromiumMissingReason, visitReport } from '../../reports/html/browser.ts';
 import type { ResultsDocument } from '../../reports/results/types.ts';
@@ -133,6 +134,59 @@ test('in headless Chromium: a report without charts still loads cleanly', { skip
     const visit = await visitReport(file);
     assert.deepEqual([...visit.consoleErrors, ...visit.pageErrors], []);
     assert.equal(visit.canvases.length, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('targets 10x or more apart get log-scale latency and throughput charts, saying so', () => {
+  const withWasm = buildReportModel(buildFixtureResults({ withWasm: true }));
+  const deno = withWasm.scenarios.find((s) => s.scenario === 'deno-react-ssr')!;
+  assert.equal(deno.latencyScale, 'logarithmic');
+  assert.equal(deno.throughputScale, 'logarithmic');
+  assert.ok(deno.p50Spread! > 10 && deno.p50Spread! < 100, `spread ${deno.p50Spread}`);
+  // within 2.1x of each other: linear
+  const wsgi = withWasm.scenarios.find((s) => s.scenario === 'python-wsgi')!;
+  assert.equal(wsgi.latencyScale, 'linear');
+  const html = renderHtmlReport(buildFixtureResults({ withWasm: true }));
+  assert.match(html, /p50 \/ p90 \/ p99 by target <span class="muted">log scale: p50s differ \d+× between targets<\/span>/);
+});
+
+test('settings and pinning are a table of dotted keys, not raw JSON', () => {
+  const settings = {
+    durationSec: 10,
+    pinning: { server: '1', client: '0', note: 'server on CPU 1, load on CPU 0' },
+    scenarioSettings: {},
+    scenarios: { 'python-wsgi': { python: '/usr/bin/python3', delayMs: 0 } },
+  };
+  assert.deepEqual(flattenSettings(settings), [
+    ['durationSec', '10'],
+    ['pinning.server', '1'],
+    ['pinning.client', '0'],
+    ['pinning.note', 'server on CPU 1, load on CPU 0'],
+    ['scenarioSettings', 'none'],
+    ['scenarios.python-wsgi.python', '/usr/bin/python3'],
+    ['scenarios.python-wsgi.delayMs', '0'],
+  ]);
+  const html = renderHtmlReport({ ...full, settings });
+  const block = /<h3>Settings and pinning<\/h3>(<table class="settings">.*?<\/table>)/s.exec(html)?.[1] ?? '';
+  assert.match(block, /<tr><th scope="row">pinning\.server<\/th><td>1<\/td><\/tr>/);
+  assert.doesNotMatch(block, /[{}]/);
+});
+
+test('in headless Chromium at 1280 px: no table is cut off, and the wide-apart scenario draws log axes', { skip: missing, timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'isobench-html-'));
+  try {
+    const file = join(dir, 'wide.html');
+    writeFileSync(file, renderHtmlReport(buildFixtureResults({ withSections: true, withWasm: true })));
+    const visit = await visitReport(file, { width: 1280 });
+    assert.deepEqual([...visit.consoleErrors, ...visit.pageErrors], []);
+    assert.deepEqual(visit.overflowingTables, []);
+    const scaleOf = (id: string) => visit.canvases.find((c) => c.id === id)?.valueScale;
+    assert.equal(scaleOf('percentiles#2'), 'logarithmic');
+    assert.equal(scaleOf('spectrum#2'), 'logarithmic');
+    assert.equal(scaleOf('throughput#2'), 'logarithmic');
+    assert.equal(scaleOf('percentiles#0'), 'linear');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

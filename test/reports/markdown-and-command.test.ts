@@ -86,7 +86,7 @@ test('report: a missing, malformed or foreign file exits 1 with its reason and w
     assert.match(errors[0], /^isobench: no such results file: .*none\.json\n$/);
     assert.match(errors[1], /bad\.json is not valid JSON/);
     assert.match(errors[2], /has no schemaVersion: not an isobench results document/);
-    assert.match(errors[3], /schemaVersion 99; this isobench reads up to 1/);
+    assert.match(errors[3], /schemaVersion 99; this isobench reads up to 2/);
     assert.ok(!existsSync(join(dir, 'bad.html')));
   } finally {
     rmSync(dir, { recursive: true, force: true });

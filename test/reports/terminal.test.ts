@@ -306,3 +306,22 @@ test('showResults prints the plain table when stdout is not a terminal', async (
   await showResults(fixture, { stdout: out.stream });
   assert.equal(out.text(), renderPlainTable(fixture));
 });
+
+test('with --requests the live row counts requests and the remaining time follows the rate', () => {
+  const ticked = fold(
+    [
+      { ...planEvent, rows: [wsgi('native')], settings: { requests: 100 } },
+      { kind: 'phase', row: wsgi('native'), phase: 'measuring' },
+      { kind: 'tick', row: wsgi('native'), elapsedSec: 2, totalSec: 0, totalRequests: 100, requests: 40, rps: 20, p50Us: 300, p99Us: 900, errors: 0 },
+    ],
+    [0, 0, 2000],
+  );
+  // 60 requests left at 20 req/s
+  assert.equal(remainingSeconds(ticked, 2000), 3);
+  const { lastFrame, unmount } = render(createElement(LiveView, { state: ticked, now: 2000, width: 80 }));
+  const frame = plain(lastFrame());
+  unmount();
+  assert.match(frame, /native +› measuring +█{3}░{5} 40\/100 req +20\.0 r\/s/);
+  assert.doesNotMatch(frame, /\/0s/);
+  assert.match(frame, /remaining ~3s/);
+});

@@ -12,7 +12,8 @@ import { pythonWsgi } from '../../scenarios/python-wsgi/index.ts';
 import { nativeTarget } from '../../harness/targets/native.ts';
 import { chooseEngine, serverArgv, wasmTarget } from '../../harness/targets/wasm.ts';
 import { buildComponent } from '../../harness/targets/wasm/component.ts';
-import { wasmSources } from '../../harness/targets/wasm/sources.ts';
+import type { WasmSource } from '../../harness/targets/wasm/sources.ts';
+import { loadScenarioFile } from '../../scenarios/file/load.ts';
 import { findFreePort } from '../../harness/process.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
 import { get } from '../support/http.ts';
@@ -20,7 +21,7 @@ import { get } from '../support/http.ts';
 const COMPONENT_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]);
 
 test('wasm: the component builds (componentize-js, no AOT) and a second build is fully cached', { timeout: 180_000 }, async () => {
-  const source = wasmSources['deno-react-ssr']!;
+  const source = (denoReactSsr.wasm as WasmSource);
   const first = await buildComponent(source);
   const bytes = readFileSync(first.componentPath);
   assert.deepEqual(bytes.subarray(0, 8), COMPONENT_MAGIC, 'a component-model binary');
@@ -50,9 +51,11 @@ test('wasm: engine falls back to V8 via jco and says so; a wasmtime binary is pr
   }
 });
 
-test('wasm: unavailable for scenarios it cannot componentize', async () => {
-  const a = await wasmTarget.availability(pythonWsgi);
-  assert.equal(a.ok, false);
+test('wasm: unavailable, with the reason, for a scenario whose file has no wasm build', async () => {
+  const a = await wasmTarget.availability(await loadScenarioFile(join(import.meta.dirname, '../../examples/node-http/isobench.scenario.json')));
+  assert.deepEqual(a, { ok: false, notApplicable: true, reason: 'no wasm build for scenario node-http (its scenario file has no "wasm" section)' });
+  // python-wsgi has one now: pyodide (test/wasm/pyodide.test.ts)
+  assert.equal((await wasmTarget.availability(pythonWsgi)).ok, true);
 });
 
 test('wasm: same HTML as native, fresh instance per request (probe never grows)', { timeout: 180_000 }, async () => {
@@ -110,7 +113,7 @@ test('wasm: same HTML as native, fresh instance per request (probe never grows)'
 
 /** starts the V8 server directly; resolves once it listens */
 async function spawnV8Server(): Promise<{ child: ChildProcess; url: string }> {
-  const build = await buildComponent(wasmSources['deno-react-ssr']!);
+  const build = await buildComponent((denoReactSsr.wasm as WasmSource));
   const port = await findFreePort('127.0.0.1');
   const argv = serverArgv({ kind: 'v8-jco', label: 'wasm (V8 via jco)' }, build, '127.0.0.1', port);
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -7,12 +7,13 @@
 // preopened directories, empty environment, no outbound network.
 // Stats: SIGUSR1 writes per-request instantiation times to --stats-file, SIGUSR2 clears them.
 import http from 'node:http';
-import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TRANSPILED_NAME } from './component.ts';
 import { serveOne, wasiHttpImports, type RequestHead } from './host.ts';
 import { InstantiationStats } from './stats.ts';
+import { handleServerSignals, serverOption } from './server-args.ts';
 
 type IncomingHandler = Parameters<typeof serveOne>[0];
 type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance;
@@ -24,15 +25,7 @@ type Instantiate = (
 
 const MAX_REQUEST_BODY = 1 << 20;
 
-function option(name: string, required = true): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? process.argv[at + 1] : undefined;
-  if (!value && required) {
-    console.error(`wasm server: missing --${name}`);
-    process.exit(2);
-  }
-  return value;
-}
+const option = (name: string, required = true) => serverOption('wasm server', name, required);
 
 const dir = option('dir')!;
 const host = option('host')!;
@@ -136,25 +129,16 @@ for (const path of ['/hello', '/', '/']) {
 console.log(`wasm server: warmed up (3 instances) in ${(performance.now() - warmupStarted).toFixed(0)} ms`);
 stats.reset();
 
-function writeStats(): void {
-  if (!statsFile) return;
-  const tmp = `${statsFile}.tmp`;
-  writeFileSync(tmp, JSON.stringify(stats.summary()));
-  renameSync(tmp, statsFile);
-}
-
-process.on('SIGUSR1', writeStats);
-process.on('SIGUSR2', () => stats.reset());
-
-function shutdown(): void {
-  const s = stats.summary();
-  console.error(`wasm server: ${s.requests} instances, instantiate p50 ${s.instantiateUs?.p50 ?? 0} µs, mean ${s.instantiateUs?.mean ?? 0} µs`);
-  server.closeAllConnections();
-  server.close();
-  process.exit(0);
-}
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
+handleServerSignals(
+  server,
+  statsFile,
+  () => stats.summary(),
+  () => stats.reset(),
+  () => {
+    const s = stats.summary();
+    return `wasm server: ${s.requests} instances, instantiate p50 ${s.instantiateUs?.p50 ?? 0} µs, mean ${s.instantiateUs?.mean ?? 0} µs`;
+  },
+);
 
 server.listen(port, host, () => {
   console.log(`wasm server listening on http://${host}:${port}/ (core modules compiled in ${compileMs.toFixed(0)} ms)`);

@@ -1,7 +1,8 @@
 // Deno entry: carries the shared routes over Deno.serve. Bundled to build/server.js.
 // Listen address: `--host H --port P` on the command line, else HOST/PORT from the
 // environment when Deno was granted env access, else 127.0.0.1:8000.
-import { respond } from '../app/routes.ts';
+import { respond, type PlainResponse } from '../app/routes.ts';
+import { isProbePath, respondProbe } from '../app/probes.ts';
 
 // Just the slice of Deno's API this file uses, so the repo's Node-typed tsc accepts it.
 declare const Deno: {
@@ -10,7 +11,7 @@ declare const Deno: {
   permissions: { querySync(desc: { name: 'env'; variable: string }): { state: string } };
   serve(
     options: { hostname: string; port: number; onListen?: (addr: { hostname: string; port: number }) => void },
-    handler: (request: Request) => Response,
+    handler: (request: Request) => Response | Promise<Response>,
   ): unknown;
 };
 
@@ -34,7 +35,9 @@ Deno.serve(
     onListen: (addr) => console.log(`deno-react-ssr listening on http://${addr.hostname}:${addr.port}/`),
   },
   (request) => {
-    const { status, contentType, body } = respond(new URL(request.url).pathname);
-    return new Response(body, { status, headers: { 'content-type': contentType } });
+    const url = new URL(request.url);
+    const toResponse = ({ status, contentType, body }: PlainResponse) => new Response(body, { status, headers: { 'content-type': contentType } });
+    // measured routes stay synchronous; only the isolation probes may wait (the concurrent one holds)
+    return isProbePath(url.pathname) ? respondProbe(url).then(toResponse) : toResponse(respond(url.pathname));
   },
 );
