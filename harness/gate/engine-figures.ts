@@ -14,6 +14,8 @@ export interface EngineFigures {
   exitPath: string;
   /** measured requests the means rest on (the smallest over repeats) */
   requests: number;
+  /** exits the guest caused per request: every exit but host interrupts (the engine's time and
+   * memory-cap timer fires by wall time, so their number follows the machine's speed) */
   exitsPerRequest: number;
   /** syscalls at the host per request, by Linux syscall number ("other" for numbers past the table) */
   syscallsPerRequest: Record<string, number>;
@@ -52,7 +54,9 @@ export function figuresOfRow(row: RunRow): EngineFigures | undefined {
   if (row.status !== 'ok' || !isKvmTarget(row.target) || !row.engineCounters) return undefined;
   const c = row.engineCounters as Record<string, unknown>;
   const requests = num(c.requests);
-  const exits = num((c.exitsPerRequest as { mean?: unknown } | undefined)?.mean);
+  const exitCounts = c.exitsPerRequest as { mean?: unknown; hostInterrupts?: unknown } | undefined;
+  const allExits = num(exitCounts?.mean);
+  const exits = allExits === undefined ? undefined : allExits - (num(exitCounts?.hostInterrupts) ?? 0);
   const pages = c.pages as { newlyDirtiedPerRequest?: unknown; privatePerWorker?: unknown } | undefined;
   const dirty = num(pages?.newlyDirtiedPerRequest);
   const priv = num(pages?.privatePerWorker);

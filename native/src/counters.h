@@ -33,6 +33,7 @@ struct ib_counters {
   uint64_t limit_hits[LIM_N];
   uint64_t exits[EXK_N];
   uint64_t req_exits_sum, req_exits_max;
+  uint64_t req_host_intr_sum;
   uint64_t req_syscalls_sum;
   uint64_t dirty_sum, dirty_max;
   uint64_t syscalls[CTR_SYSNR_MAX];

@@ -447,7 +447,7 @@ int worker_run_request(ib_worker *w, const void *in, size_t in_len, void *out, s
   if (w->tainted && worker_reset(w, IB_MODE_FULL) < 0) return res->status = IB_ERROR;
   if (vm->at_frozen_state) rebase_clock(w);
   vm->req = (struct request_io){.in = in ? in : (const uint8_t *)"", .in_len = in_len, .out = out, .out_cap = out_cap};
-  vm->req_exits = vm->req_syscalls = 0;
+  vm->req_exits = vm->req_syscalls = vm->req_host_intr = 0;
   vm->dirty_cap_pages = vm->limits.request_dirty_bytes / GPAGE;
   vm->private_pages = w->since_count;
   vm->req_host_pages = 0;
@@ -465,6 +465,7 @@ int worker_run_request(ib_worker *w, const void *in, size_t in_len, void *out, s
   c->req_exits_sum += vm->req_exits;
   if (vm->req_exits > c->req_exits_max) c->req_exits_max = vm->req_exits;
   c->req_syscalls_sum += vm->req_syscalls;
+  c->req_host_intr_sum += vm->req_host_intr;
   res->dirty_pages = w->since_count; /* the request's working memory: what hybrid compares */
   res->exits = vm->req_exits;
   res->syscalls = vm->req_syscalls;

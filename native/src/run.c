@@ -180,6 +180,7 @@ int vm_run(struct vm *vm, uint64_t time_limit_us) {
         break;
       }
       vm->ctr.exits[EXK_INTR]++;
+      vm->req_host_intr++;
       run->immediate_exit = 0;
       if (vm->deadline_ns && now_ns() >= vm->deadline_ns) {
         vm->ctr.limit_hits[LIM_TIME]++;
@@ -215,6 +216,7 @@ int vm_run(struct vm *vm, uint64_t time_limit_us) {
       break;
     case KVM_EXIT_INTR:
       vm->ctr.exits[EXK_INTR]++;
+      vm->req_host_intr++;
       break;
     case KVM_EXIT_DIRTY_RING_FULL: /* collect and re-arm; the run goes on unless over the memory cap */
       dt_ring_full(vm);
