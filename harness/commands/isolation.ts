@@ -37,7 +37,8 @@ results document with the matrix (and its evidence) and an HTML report next to i
   --help                   this text
 
 Verdicts: isolated, shared, n/a (the probe cannot run on that runtime, with why), error (the probe
-failed). native and kvm-persist are expected to read shared; on targets that promise isolation
+failed). native and kvm-persist are expected to read shared (kvm-persist: except files and other
+processes' clocks, which the sandbox refuses in every mode); on targets that promise isolation
 (kvm-pages/full/hybrid, wasm, kvmserver) a shared probe fails the cell, unless the expectation
 table (harness/isolation-suite/expectations.ts) lists it as shared by design, with its reason.
 

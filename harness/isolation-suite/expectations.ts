@@ -7,13 +7,16 @@ import type { MatrixCell, ProbeExpectation, ProbeVerdict } from '../../reports/r
 import type { Decision } from './verdict.ts';
 
 /** how a target serves requests, as far as isolation goes */
-export type IsolationModel = 'long-lived' | 'snapshot' | 'fresh-instance';
+export type IsolationModel = 'long-lived' | 'sandboxed-long-lived' | 'snapshot' | 'fresh-instance';
 
 /** Targets that are neither a long-lived process nor a reset to a snapshot; the rest follow expectsIsolation. */
 const FRESH_INSTANCE_TARGETS = new Set(['wasm']);
+/** Long-lived, but inside our engine's sandbox, which refuses files outside the app's grants and
+ * other processes' clocks in every mode, persist included. */
+const SANDBOXED_LONG_LIVED_TARGETS = new Set(['kvm-persist']);
 
 export function isolationModel(target: { name: string; expectsIsolation: boolean }): IsolationModel {
-  if (!target.expectsIsolation) return 'long-lived';
+  if (!target.expectsIsolation) return SANDBOXED_LONG_LIVED_TARGETS.has(target.name) ? 'sandboxed-long-lived' : 'long-lived';
   return FRESH_INSTANCE_TARGETS.has(target.name) ? 'fresh-instance' : 'snapshot';
 }
 
@@ -23,14 +26,20 @@ const LONG_LIVED = 'one long-lived process serves every request: what a request 
 const TABLE: Record<string, Partial<Record<IsolationModel, ProbeExpectation>>> = {
   clocks: {
     'long-lived': { verdict: 'shared', reason: "a host process may read any process's CPU-time clock by clock id (pid 1, its parent)" },
+    'sandboxed-long-lived': { verdict: 'isolated', reason: "the engine answers only the guest's own clock ids, in every mode" },
+  },
+  file: {
+    'sandboxed-long-lived': { verdict: 'isolated', reason: "the engine's file policy grants no writes outside the app's grants (/tmp included), in every mode" },
   },
   'random-os': {
     'long-lived': { verdict: 'isolated', reason: 'the kernel draws new bytes on every call' },
+    'sandboxed-long-lived': { verdict: 'isolated', reason: 'getrandom and /dev/urandom are served by the host on every call' },
     snapshot: { verdict: 'isolated', reason: 'getrandom and /dev/urandom are served by the host on every call, after the freeze' },
     'fresh-instance': { verdict: 'isolated', reason: 'wasi random is served by the host on every call' },
   },
   'random-prng': {
     'long-lived': { verdict: 'isolated', reason: "the generator's state advances with every request" },
+    'sandboxed-long-lived': { verdict: 'isolated', reason: "the generator's state advances with every request" },
     snapshot: {
       verdict: 'shared',
       byDesign: true,
@@ -41,6 +50,7 @@ const TABLE: Record<string, Partial<Record<IsolationModel, ProbeExpectation>>> =
   },
   'random-boot': {
     'long-lived': { verdict: 'shared', reason: 'AT_RANDOM and the address layout are fixed at exec for the life of the process' },
+    'sandboxed-long-lived': { verdict: 'shared', reason: 'AT_RANDOM and the address layout are fixed at exec for the life of the process' },
     snapshot: {
       verdict: 'shared',
       byDesign: true,
@@ -53,7 +63,7 @@ const TABLE: Record<string, Partial<Record<IsolationModel, ProbeExpectation>>> =
 export function expectationFor(probe: ProbeSpec, model: IsolationModel): ProbeExpectation {
   const listed = TABLE[probe.name]?.[model];
   if (listed) return listed;
-  if (model === 'long-lived') return { verdict: 'shared', reason: LONG_LIVED };
+  if (model === 'long-lived' || model === 'sandboxed-long-lived') return { verdict: 'shared', reason: LONG_LIVED };
   return {
     verdict: 'isolated',
     reason: model === 'snapshot' ? 'every request starts from the frozen master and is reset after it' : 'every request gets a new instance',

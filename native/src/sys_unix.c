@@ -3,7 +3,8 @@
  * refusal (SYS_FAMILY_LATE). The ends are FDK_PIPE entries of the fd table: read/write/close,
  * readiness (host poll) and blocking waits on them work as for pipes. Nothing of the host is
  * reachable through them: no address, no path, and sendmsg (the only way to pass fds or
- * credentials) is not routed to these fds.
+ * credentials) is not routed to these fds. getsockname/getpeername/getsockopt answer as for an
+ * unnamed AF_UNIX socket (Python's socket.socketpair() asks).
  *
  * Reset: a pair opened during a request is closed with the request's fds. A pair opened by the
  * master during boot is each worker's own, put back to what the master held at the freeze at
@@ -208,6 +209,48 @@ static long sys_sendmsg(struct vm *vm, const uint64_t a[6]) {
   return o ? pair_msg(vm, o, a, 0) : prev_or_enosys(g_prev_sendmsg, vm, a);
 }
 
+/* getsockname/getpeername: an unnamed AF_UNIX socket, as Linux answers for a socketpair end
+ * (the family alone, length 2; a shorter buffer gets what fits) */
+static sys_fn g_prev_getsockname, g_prev_getpeername, g_prev_getsockopt;
+
+static long pair_name(struct vm *vm, const uint64_t a[6], sys_fn prev) {
+  if (!pair_end(vm, (int)a[0])) return prev_or_enosys(prev, vm, a);
+  uint32_t cap;
+  if (gm_read(vm, a[2], &cap, sizeof(cap))) return -EFAULT;
+  if ((int32_t)cap < 0) return -EINVAL;
+  uint16_t family = LX_AF_UNIX;
+  if (cap && gm_write(vm, a[1], &family, cap < sizeof(family) ? cap : sizeof(family))) return -EFAULT;
+  uint32_t need = sizeof(family);
+  return gm_write(vm, a[2], &need, sizeof(need)) ? -EFAULT : 0;
+}
+
+static long sys_getsockname(struct vm *vm, const uint64_t a[6]) { return pair_name(vm, a, g_prev_getsockname); }
+static long sys_getpeername(struct vm *vm, const uint64_t a[6]) { return pair_name(vm, a, g_prev_getpeername); }
+
+#define LX_SOL_SOCKET 1
+
+/* getsockopt on a pair end: the options that describe the socket itself, read from the host
+ * pair (type, domain, protocol, pending error, buffer sizes). SO_PEERCRED and the like would tell
+ * the host's pid and uid: refused. */
+static long sys_getsockopt(struct vm *vm, const uint64_t a[6]) {
+  struct fd_ofd *o = pair_end(vm, (int)a[0]);
+  if (!o) return prev_or_enosys(g_prev_getsockopt, vm, a);
+  if (a[1] != LX_SOL_SOCKET) return -EOPNOTSUPP;
+  static const int readable[] = {SO_TYPE, SO_ERROR, SO_SNDBUF, SO_RCVBUF, SO_ACCEPTCONN, SO_DOMAIN, SO_PROTOCOL};
+  int opt = (int)a[2], known = 0;
+  for (size_t i = 0; i < sizeof(readable) / sizeof(readable[0]); i++) known |= readable[i] == opt;
+  if (!known) return -ENOPROTOOPT;
+  uint32_t cap;
+  if (gm_read(vm, a[4], &cap, sizeof(cap))) return -EFAULT;
+  if ((int32_t)cap < 0) return -EINVAL;
+  int value;
+  socklen_t vlen = sizeof(value);
+  if (getsockopt(o->host_fd, SOL_SOCKET, opt, &value, &vlen) < 0) return -errno;
+  uint32_t n = cap < vlen ? cap : vlen;
+  if (n && gm_write(vm, a[3], &value, n)) return -EFAULT;
+  return gm_write(vm, a[4], &n, sizeof(n)) ? -EFAULT : 0;
+}
+
 /* after the sockets family (200) and every LATE family: wraps their handlers for pair fds */
 SYS_FAMILY_PRIO(unix_pairs, 360) {
   sys_register(53, "socketpair", sys_socketpair);
@@ -219,4 +262,10 @@ SYS_FAMILY_PRIO(unix_pairs, 360) {
   sys_register(44, "sendto", sys_sendto);
   sys_register(47, "recvmsg", sys_recvmsg);
   sys_register(46, "sendmsg", sys_sendmsg);
+  g_prev_getsockname = sys_handler(51);
+  g_prev_getpeername = sys_handler(52);
+  g_prev_getsockopt = sys_handler(55);
+  sys_register(51, "getsockname", sys_getsockname);
+  sys_register(52, "getpeername", sys_getpeername);
+  sys_register(55, "getsockopt", sys_getsockopt);
 }

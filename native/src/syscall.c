@@ -23,6 +23,9 @@ static const struct sys_chain g_chains[] = {
     {45, "sockets", "unix_pairs"}, /* recvfrom */
     {46, "sockets", "unix_pairs"}, /* sendmsg */
     {47, "sockets", "unix_pairs"}, /* recvmsg */
+    {51, "sockets", "unix_pairs"}, /* getsockname */
+    {52, "sockets", "unix_pairs"}, /* getpeername */
+    {55, "sockets", "unix_pairs"}, /* getsockopt */
 };
 
 #define REG_MAX 1024

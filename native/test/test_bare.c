@@ -20,6 +20,11 @@ static long call(struct vm *vm, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t 
   return vm_syscall_exit(vm, nr, a);
 }
 
+static long call6(struct vm *vm, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4) {
+  const uint64_t a[6] = {a0, a1, a2, a3, a4, 0};
+  return vm_syscall_exit(vm, nr, a);
+}
+
 /* puts a string in the guest's program region; returns its guest address */
 static uint64_t put_str(struct vm *vm, uint64_t off, const char *s) {
   memcpy(vm->mem + L_USER + off, s, strlen(s) + 1);
@@ -190,5 +195,48 @@ TEST(bare_huge_timeout_saturates_instead_of_wrapping) {
   memcpy(vm->mem + L_USER, ts, sizeof(ts));
   vm->deadline_ns = now_ns() + 200000000ULL;
   CHECK_EQ(call(vm, 35 /* nanosleep */, L_USER, 0, 0, 0), 0); /* one thread: virtual sleep */
+  bare_master_destroy(m);
+}
+
+/* Python's socket.socketpair() asks each end for its address; Linux answers an unnamed AF_UNIX
+ * socket (family only, length 2). Seen failing with ENOTSOCK by the isolation suite's probe. */
+TEST(bare_socketpair_ends_answer_like_unix_sockets) {
+  ib_master *m = bare_master_create(MEM, NULL);
+  CHECK(m, "bare master: %s", ib_last_error());
+  struct vm *vm = &m->vm;
+  CHECK_EQ(call(vm, 53, 1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0, L_USER), 0);
+  int ends[2];
+  memcpy(ends, vm->mem + L_USER, sizeof(ends));
+  uint64_t addr = L_USER + 0x100, len = L_USER + 0x200;
+  for (int nr = 51; nr <= 52; nr++) { /* getsockname, getpeername */
+    memset(vm->mem + addr, 0x55, 16);
+    uint32_t cap = 16;
+    memcpy(vm->mem + len, &cap, 4);
+    CHECK_EQ(call(vm, (uint64_t)nr, (uint64_t)ends[0], addr, len, 0), 0);
+    uint16_t family;
+    memcpy(&family, vm->mem + addr, 2);
+    memcpy(&cap, vm->mem + len, 4);
+    CHECK(family == 1 && cap == 2 && vm->mem[addr + 2] == 0x55, "syscall %d: family %u, length %u", nr, family, cap);
+    cap = 1; /* a short buffer is truncated, the length says what the address needed */
+    memcpy(vm->mem + len, &cap, 4);
+    CHECK_EQ(call(vm, (uint64_t)nr, (uint64_t)ends[1], addr, len, 0), 0);
+    memcpy(&cap, vm->mem + len, 4);
+    CHECK_EQ(cap, 2);
+    CHECK_EQ(call(vm, (uint64_t)nr, (uint64_t)ends[1], 0x1000, len, 0), -EFAULT);
+  }
+  uint64_t val = L_USER + 0x300;
+  uint32_t four = 4;
+  memcpy(vm->mem + len, &four, 4);
+  CHECK_EQ(call6(vm, 55, (uint64_t)ends[0], 1 /* SOL_SOCKET */, 3 /* SO_TYPE */, val, len), 0);
+  int type;
+  memcpy(&type, vm->mem + val, 4);
+  CHECK_EQ(type, 1);
+  memcpy(vm->mem + len, &four, 4);
+  CHECK_EQ(call6(vm, 55, (uint64_t)ends[0], 1, 39 /* SO_DOMAIN */, val, len), 0);
+  memcpy(&type, vm->mem + val, 4);
+  CHECK_EQ(type, 1);
+  CHECK_EQ(call6(vm, 55, (uint64_t)ends[0], 1, 17 /* SO_PEERCRED: the host's pid and uid */, val, len), -ENOPROTOOPT);
+  CHECK_EQ(call6(vm, 55, (uint64_t)ends[0], 6 /* IPPROTO_TCP */, 1, val, len), -EOPNOTSUPP);
+  CHECK_EQ(call(vm, 51, 0 /* stdin: not a socket */, addr, len, 0), -ENOTSOCK);
   bare_master_destroy(m);
 }

@@ -76,3 +76,13 @@ test('shared by design is explicit: listed with a reason, only where the table s
   }
   assert.equal(isolationModel({ name: 'wasm', expectsIsolation: true }), 'fresh-instance');
 });
+
+test('kvm-persist is long-lived inside the sandbox: files and foreign clocks are expected refused, memory shared', () => {
+  const persist = isolationModel({ name: 'kvm-persist', expectsIsolation: false });
+  assert.equal(persist, 'sandboxed-long-lived');
+  assert.equal(isolationModel({ name: 'native', expectsIsolation: false }), 'long-lived');
+  assert.equal(expectationFor(probe('file'), persist).verdict, 'isolated');
+  assert.equal(expectationFor(probe('clocks'), persist).verdict, 'isolated');
+  assert.equal(expectationFor(probe('file'), 'long-lived').verdict, 'shared');
+  for (const name of ['memory', 'fd-pipe', 'process-state', 'random-boot']) assert.equal(expectationFor(probe(name), persist).verdict, 'shared', name);
+});
