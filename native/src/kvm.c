@@ -3,6 +3,7 @@
 #include "guest_cpuid.h"
 #include "dirty_track.h"
 #include "engine.h"
+#include "pte.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -25,13 +26,6 @@ extern const uint8_t ib_stub_start[], ib_stub_end[];
 #define MSR_KERNEL_GS_BASE 0xC0000102
 #define N_SYSCALL_MSRS 4
 
-#define PTE_P 0x1ULL
-#define PTE_W 0x2ULL
-#define PTE_U 0x4ULL
-#define PTE_A 0x20ULL
-#define PTE_D 0x40ULL
-#define PTE_PS 0x80ULL
-#define PTE_NX (1ULL << 63)
 
 #define SEL_KCODE 0x08
 #define SEL_KDATA 0x10

@@ -1,17 +1,11 @@
 /* Guest page protections on the host-built identity map (see pt_prot.h). */
 #include "pt_prot.h"
 #include "gmem.h"
+#include "pte.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
-#define PTE_P 0x1ULL
-#define PTE_W 0x2ULL
-#define PTE_U 0x4ULL
-#define PTE_A 0x20ULL
-#define PTE_D 0x40ULL
-#define PTE_PS 0x80ULL
-#define PTE_NX (1ULL << 63)
 #define PTE_ADDR 0x000ffffffffff000ULL
 #define PTE_FLAGS (~PTE_ADDR)
 

@@ -253,19 +253,14 @@ static long sys_getsockopt(struct vm *vm, const uint64_t a[6]) {
 
 /* after the sockets family (200) and every LATE family: wraps their handlers for pair fds */
 SYS_FAMILY_PRIO(unix_pairs, 360) {
+  static const struct { unsigned nr; const char *name; sys_fn fn; sys_fn *prev; } wraps[] = {
+      {45, "recvfrom", sys_recvfrom, &g_prev_recvfrom},          {44, "sendto", sys_sendto, &g_prev_sendto},
+      {47, "recvmsg", sys_recvmsg, &g_prev_recvmsg},             {46, "sendmsg", sys_sendmsg, &g_prev_sendmsg},
+      {51, "getsockname", sys_getsockname, &g_prev_getsockname}, {52, "getpeername", sys_getpeername, &g_prev_getpeername},
+      {55, "getsockopt", sys_getsockopt, &g_prev_getsockopt}};
   sys_register(53, "socketpair", sys_socketpair);
-  g_prev_recvfrom = sys_handler(45);
-  g_prev_sendto = sys_handler(44);
-  g_prev_recvmsg = sys_handler(47);
-  g_prev_sendmsg = sys_handler(46);
-  sys_register(45, "recvfrom", sys_recvfrom);
-  sys_register(44, "sendto", sys_sendto);
-  sys_register(47, "recvmsg", sys_recvmsg);
-  sys_register(46, "sendmsg", sys_sendmsg);
-  g_prev_getsockname = sys_handler(51);
-  g_prev_getpeername = sys_handler(52);
-  g_prev_getsockopt = sys_handler(55);
-  sys_register(51, "getsockname", sys_getsockname);
-  sys_register(52, "getpeername", sys_getpeername);
-  sys_register(55, "getsockopt", sys_getsockopt);
+  for (size_t i = 0; i < sizeof(wraps) / sizeof(wraps[0]); i++) {
+    *wraps[i].prev = sys_handler(wraps[i].nr);
+    sys_register(wraps[i].nr, wraps[i].name, wraps[i].fn);
+  }
 }

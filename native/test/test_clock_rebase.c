@@ -31,7 +31,7 @@ static int64_t guest_mono_ns(ib_worker *w) {
   return sec * 1000000000LL + nsec;
 }
 
-static ib_master *boot_reqs(int64_t *frozen_at) {
+static ib_master *boot_reqs_frozen_at(int64_t *frozen_at) {
   snprintf(path_buf, sizeof(path_buf), "%s/reqs", guest_dir);
   ib_limits lim = {.mem_bytes = 64 << 20};
   ib_master *m = ib_master_create(path_buf, NULL, NULL, &lim);
@@ -45,7 +45,7 @@ static ib_master *boot_reqs(int64_t *frozen_at) {
 
 KVM_TEST(reset_worker_clock_restarts_at_the_freeze_instant) {
   int64_t frozen;
-  ib_master *m = boot_reqs(&frozen);
+  ib_master *m = boot_reqs_frozen_at(&frozen);
   CHECK(m, "boot: %s", ib_last_error());
   ib_worker *w = ib_fork(m, IB_MODE_PAGES);
   CHECK(w, "fork: %s", ib_last_error());
@@ -70,7 +70,7 @@ KVM_TEST(reset_worker_clock_restarts_at_the_freeze_instant) {
 
 KVM_TEST(persist_worker_clock_keeps_running) {
   int64_t frozen;
-  ib_master *m = boot_reqs(&frozen);
+  ib_master *m = boot_reqs_frozen_at(&frozen);
   CHECK(m, "boot: %s", ib_last_error());
   ib_worker *w = ib_fork(m, IB_MODE_PERSIST);
   CHECK(w, "fork: %s", ib_last_error());

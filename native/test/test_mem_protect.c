@@ -78,16 +78,6 @@ TEST(pt_protect_reports_an_exhausted_pool) {
 
 /* ---- in a VM (the reqs guest) ---- */
 
-static char path_buf[512];
-static ib_master *boot_reqs(uint64_t mem, uint64_t cap) {
-  snprintf(path_buf, sizeof(path_buf), "%s/reqs", guest_dir);
-  /* touching hundreds of MiB takes seconds under emulation (the QEMU test bed) */
-  ib_limits lim = {.mem_bytes = mem, .request_dirty_bytes = cap, .request_time_us = 300000000ULL};
-  ib_master *m = ib_master_create(path_buf, NULL, NULL, &lim);
-  if (!m) { printf("  create: %s\n", ib_last_error()); return NULL; }
-  if (ib_master_run_to_ready(m) != IB_OK) { printf("  ready: %s\n", ib_last_error()); ib_master_destroy(m); return NULL; }
-  return m;
-}
 
 /* a request that must fault with a page fault, and the worker serving the next one */
 static void faults(ib_worker *w, const char *cmd) {

@@ -23,6 +23,12 @@ ib_master *boot_guest(const char *name, const ib_limits *lim) {
   return m;
 }
 
+ib_master *boot_reqs(uint64_t mem, uint64_t cap) {
+  /* touching hundreds of MiB takes seconds under emulation (the QEMU test bed) */
+  ib_limits lim = {.mem_bytes = mem, .request_dirty_bytes = cap, .request_time_us = 300000000ULL};
+  return boot_guest("reqs", &lim);
+}
+
 int host_fd_count(void) {
   int n = 0;
   for (int fd = 0; fd < 4096; fd++) n += fcntl(fd, F_GETFD) >= 0;
