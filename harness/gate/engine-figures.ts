@@ -54,9 +54,9 @@ export function figuresOfRow(row: RunRow): EngineFigures | undefined {
   if (row.status !== 'ok' || !isKvmTarget(row.target) || !row.engineCounters) return undefined;
   const c = row.engineCounters as Record<string, unknown>;
   const requests = num(c.requests);
-  const exitCounts = c.exitsPerRequest as { mean?: unknown; hostInterrupts?: unknown } | undefined;
+  const exitCounts = c.exitsPerRequest as { mean?: unknown; timerExits?: unknown } | undefined;
   const allExits = num(exitCounts?.mean);
-  const exits = allExits === undefined ? undefined : allExits - (num(exitCounts?.hostInterrupts) ?? 0);
+  const exits = allExits === undefined ? undefined : allExits - (num(exitCounts?.timerExits) ?? 0);
   const pages = c.pages as { newlyDirtiedPerRequest?: unknown; privatePerWorker?: unknown } | undefined;
   const dirty = num(pages?.newlyDirtiedPerRequest);
   const priv = num(pages?.privatePerWorker);

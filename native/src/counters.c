@@ -76,7 +76,7 @@ char *counters_json(const struct ib_counters *c, const char *exit_path, const ch
     free(s);
   }
   sbf(&b, ",\"dirtyPagesPerRequest\":{\"mean\":%.3f,\"max\":%llu}", c->dirty_sum / req, (unsigned long long)c->dirty_max);
-  sbf(&b, ",\"exitsPerRequest\":{\"mean\":%.3f,\"max\":%llu,\"hostInterrupts\":%.3f,\"byReason\":{",
+  sbf(&b, ",\"exitsPerRequest\":{\"mean\":%.3f,\"max\":%llu,\"timerExits\":%.3f,\"byReason\":{",
       c->req_exits_sum / req, (unsigned long long)c->req_exits_max, c->req_host_intr_sum / req);
   int first = 1;
   for (int i = 0; i < EXK_N; i++) {

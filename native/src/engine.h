@@ -104,7 +104,7 @@ struct vm {
   uint64_t blocked_args[6];
   struct request_io req;
   uint64_t req_exits, req_syscalls;
-  uint64_t req_host_intr; /* of req_exits: host interrupts (the time/memory-cap timer), not the guest's doing */
+  uint64_t req_host_intr; /* of req_exits: the time/memory-cap timer's interrupts (wall time, not the guest's doing) */
 
   /* per-run limits */
   timer_t timer;

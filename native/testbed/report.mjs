@@ -77,7 +77,7 @@ for (const part of planned) {
     for (const r of doc?.runs ?? []) {
       const c = r.engineCounters ?? {};
       tests.push({ part, name: `${r.scenario}/${r.route} ${r.target}`, status: r.status === 'ok' ? 'passed' : 'failed', durationMs: r.durationSec ? r.durationSec * 1000 : null,
-        reason: r.status === 'ok' ? `exits/req ${c.exitsPerRequest?.mean} (timer ${c.exitsPerRequest?.hostInterrupts ?? 0}), syscalls/req ${c.syscallsPerRequest?.mean}, new dirty/req ${c.pages?.newlyDirtiedPerRequest}, private/worker ${c.pages?.privatePerWorker}` : r.reason });
+        reason: r.status === 'ok' ? `exits/req ${c.exitsPerRequest?.mean} (timer ${c.exitsPerRequest?.timerExits ?? 0}), syscalls/req ${c.syscallsPerRequest?.mean}, new dirty/req ${c.pages?.newlyDirtiedPerRequest}, private/worker ${c.pages?.privatePerWorker}` : r.reason });
     }
   } else {
     hungIn = nodeTests(part);

@@ -35,8 +35,8 @@ export interface EngineCounters {
   resetUs?: LatencySummaryUs;
   /** pages a request added to the worker's private set (0 in steady state: a pages reset keeps them writable) */
   dirtyPagesPerRequest?: { mean: number; max: number };
-  /** hostInterrupts: of the mean, exits by host interrupts (the time/memory-cap timer) */
-  exitsPerRequest?: { mean: number; hostInterrupts?: number; byReason?: Record<string, number> };
+  /** timerExits: of the mean, the exits the time/memory-cap timer caused (they follow wall time) */
+  exitsPerRequest?: { mean: number; timerExits?: number; byReason?: Record<string, number> };
   syscallsPerRequest?: { mean: number };
   limitHits?: Record<string, number>;
   workerRssBytes?: number;
