@@ -14,8 +14,8 @@ export interface EngineFigures {
   exitPath: string;
   /** measured requests the means rest on (the smallest over repeats) */
   requests: number;
-  /** exits the guest caused per request: every exit but host interrupts (the engine's time and
-   * memory-cap timer fires by wall time, so their number follows the machine's speed) */
+  /** exits per request but the ones the engine's time/memory-cap timer caused (it fires by wall
+   * time, so their number follows the machine's speed, not the code) */
   exitsPerRequest: number;
   /** syscalls at the host per request, by Linux syscall number ("other" for numbers past the table) */
   syscallsPerRequest: Record<string, number>;
