@@ -272,6 +272,7 @@ int vm_run(struct vm *vm, uint64_t time_limit_us) {
   if (net_guest_pending(vm)) net_guest_sync(vm);
   run->immediate_exit = 0;
   if (first) disarm_timer(vm);
+  tls_kicked = 0; /* a tick after the last exit: it caused none, and the next run is not its */
   if (vm->stop == STOP_FAULT || vm->stop == STOP_KILLED) run->kvm_dirty_regs = 0;
   return vm->stop;
 }
