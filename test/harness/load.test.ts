@@ -10,7 +10,10 @@ const base = { host: '127.0.0.1', path: '/x', connections: 1, timeoutMs: 5000, s
 const bodyIsHello = (status: number, body: string) => (status === 200 && body === 'hello from the trivial server\n' ? null : `bad body ${JSON.stringify(body)}`);
 
 for (const mode of ['per-request', 'keepalive'] as const) {
-  test(`${mode} client: 2 ms server delay reads p50 in [2000, 2600] µs`, async () => {
+  // behaviour, not speed: the client times from the request to the response (never less than the
+  // server's delay, and without waits of its own, such as the 200 ms sleep it once had); a loaded
+  // machine may add milliseconds, so the upper bound is far from both
+  test(`${mode} client: 2 ms server delay reads p50 between 2 ms and 50 ms`, async () => {
     const { server, port } = await startTrivialServer(2000);
     try {
       await runLoad(mode, { ...base, port, requests: 50, check: bodyIsHello, recorder: new LoadRecorder() });
@@ -20,7 +23,7 @@ for (const mode of ['per-request', 'keepalive'] as const) {
       assert.equal(recorder.errorCount(), 0, recorder.errorExamples.join('; '));
       assert.equal(recorder.checked, 30, 'every 10th response body is checked');
       const p50 = recorder.histogram.getValueAtPercentile(50);
-      assert.ok(p50 >= 2000 && p50 <= 2600, `p50 ${p50} µs`);
+      assert.ok(p50 >= 2000 && p50 <= 50_000, `p50 ${p50} µs`);
       assert.ok(recorder.histogram.minNonZeroValue >= 2000, `min ${recorder.histogram.minNonZeroValue} µs is below the server's own delay`);
     } finally {
       await server.stop();
