@@ -60,9 +60,10 @@ for (const mode of ['pages', 'full'] as const) {
     test('every attack is refused or cut, the next request is served, the probe stays isolated, the host is unchanged', async (t) => {
       const pid = programPid(server.pid);
       await get(server.url + '/'); // warm: the first request's lazily opened fds are not the attacks'
+      // the server opens each worker's KVM_GET_STATS_FD once, at the first counters read: before the baseline
+      const c0 = await counters(server);
       const fds0 = fdTargets(pid);
       const tmpBefore = readdirSync(tmpdir()).sort();
-      const c0 = await counters(server);
       for (const [route, statuses, body] of attacks()) {
         const r = await get(server.url + route, limitMs + 15_000);
         t.diagnostic(`${route}: ${r.status} ${r.body.slice(0, 60).trim()}`);
