@@ -94,7 +94,7 @@ describe('deno-react-ssr under the engine', { skip }, () => {
         assertProbe(await probeIsolation(server.url, denoReactSsr.probePath, 6), mode === 'persist', 6);
       });
 
-      test(`${ENDURANCE_REQUESTS} page requests: all pass the check, no growth of host fds or RSS`, { timeout: enduranceTimeoutMs(ENDURANCE_REQUESTS, 120_000) }, async () => {
+      test(`${ENDURANCE_REQUESTS} page requests: all pass the check, no growth of host fds or RSS`, { timeout: enduranceTimeoutMs(ENDURANCE_REQUESTS, 120_000) }, async (t) => {
         const pid = programPid(server.pid);
         const c0 = (await server.counters!()) as unknown as ServerCounters;
         const fds0 = fdTargets(pid);
@@ -111,6 +111,7 @@ describe('deno-react-ssr under the engine', { skip }, () => {
         const fds1 = fdTargets(pid);
         const rss1 = rssBytes(pid);
         const c = (await server.counters!()) as unknown as ServerCounters;
+        t.diagnostic(`host fds ${fds0.size} -> ${fds1.size}, RSS ${(rss0 / 1048576).toFixed(1)} -> ${(rss1 / 1048576).toFixed(1)} MiB`);
         const served = c.server.served - c0.server.served;
         assert.equal(served, ENDURANCE_REQUESTS, `served ${served}`);
         assert.equal(c.server.failed - c0.server.failed, 0);
