@@ -12,7 +12,7 @@ import { nativeTarget } from '../../harness/targets/native.ts';
 import type { RunningServer } from '../../harness/targets/target.ts';
 import { findFreePort } from '../../harness/process.ts';
 import { get } from '../support/http.ts';
-import { fdTargets, newFds, programPid, rssBytes } from '../support/proc.ts';
+import { idleFdTargets, newFds, programPid, rssBytes } from '../support/proc.ts';
 import { assertProbe } from '../support/probe.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
 import { runPerRequest } from '../../harness/load/per-request.ts';
@@ -97,7 +97,7 @@ describe('deno-react-ssr under the engine', { skip }, () => {
       test(`${ENDURANCE_REQUESTS} page requests: all pass the check, no growth of host fds or RSS`, { timeout: enduranceTimeoutMs(ENDURANCE_REQUESTS, 120_000) }, async (t) => {
         const pid = programPid(server.pid);
         const c0 = (await server.counters!()) as unknown as ServerCounters;
-        const fds0 = fdTargets(pid);
+        const fds0 = await idleFdTargets(server, pid);
         const rss0 = rssBytes(pid);
         const recorder = new LoadRecorder();
         const route = denoReactSsr.routes[0]!;
@@ -108,14 +108,14 @@ describe('deno-react-ssr under the engine', { skip }, () => {
         assert.equal(recorder.errorCount(), 0, recorder.errorExamples.join('; '));
         assert.equal(recorder.responses, ENDURANCE_REQUESTS);
         assert.ok(recorder.checked >= ENDURANCE_REQUESTS / 10, `only ${recorder.checked} bodies checked`);
-        const fds1 = fdTargets(pid);
+        const fds1 = await idleFdTargets(server, pid);
         const rss1 = rssBytes(pid);
         const c = (await server.counters!()) as unknown as ServerCounters;
         t.diagnostic(`host fds ${fds0.size} -> ${fds1.size}, RSS ${(rss0 / 1048576).toFixed(1)} -> ${(rss1 / 1048576).toFixed(1)} MiB`);
         const served = c.server.served - c0.server.served;
         assert.equal(served, ENDURANCE_REQUESTS, `served ${served}`);
         assert.equal(c.server.failed - c0.server.failed, 0);
-        assert.ok(fds1.size <= fds0.size + 2, `host fds ${fds0.size} -> ${fds1.size}: ${newFds(fds0, fds1).join(', ')}`);
+        assert.ok(fds1.size <= fds0.size, `host fds ${fds0.size} -> ${fds1.size}: ${newFds(fds0, fds1).join(', ')}`);
         // persist keeps the guest's memory: pages its heap touches for the first time become the
         // worker's private pages (workerRssBytes, the guest's own growth, as natively); the host's
         // own memory must stay bounded in every mode

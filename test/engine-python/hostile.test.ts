@@ -13,7 +13,7 @@ import { pythonWsgi } from '../../scenarios/python-wsgi/index.ts';
 import type { RunningServer } from '../../harness/targets/target.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
 import { get } from '../support/http.ts';
-import { childPids, fdTargets, newFds, programPid } from '../support/proc.ts';
+import { childPids, idleFdTargets, newFds, programPid } from '../support/proc.ts';
 import { assertProbe } from '../support/probe.ts';
 import { LIMIT_MS, REFUSED, counters, requestLimitMs, scenarioDir, skip, startEngine, testScenario } from '../support/python-engine.ts';
 
@@ -60,9 +60,8 @@ for (const mode of ['pages', 'full'] as const) {
     test('every attack is refused or cut, the next request is served, the probe stays isolated, the host is unchanged', async (t) => {
       const pid = programPid(server.pid);
       await get(server.url + '/'); // warm: the first request's lazily opened fds are not the attacks'
-      // the server opens each worker's KVM_GET_STATS_FD once, at the first counters read: before the baseline
       const c0 = await counters(server);
-      const fds0 = fdTargets(pid);
+      const fds0 = await idleFdTargets(server, pid);
       const tmpBefore = readdirSync(tmpdir()).sort();
       for (const [route, statuses, body] of attacks()) {
         const r = await get(server.url + route, limitMs + 15_000);
@@ -73,7 +72,7 @@ for (const mode of ['pages', 'full'] as const) {
         assert.equal(pythonWsgi.routes[0]!.check(hello.status, hello.body), null, `after ${route}`);
         assertProbe(await probeIsolation(server.url, pythonWsgi.probePath, 3), false, 3);
         assert.deepEqual(childPids(pid), [], `after ${route}: the server has child processes`);
-        const fds = fdTargets(pid);
+        const fds = await idleFdTargets(server, pid);
         assert.ok(fds.size <= fds0.size, `after ${route}: host fds ${fds0.size} -> ${fds.size}: ${newFds(fds0, fds).join(', ')}`);
       }
       assert.equal(accepted, 0, 'the guest reached a host listener');

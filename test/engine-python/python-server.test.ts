@@ -19,7 +19,7 @@ import { get } from '../support/http.ts';
 import {
   LIMIT_MB, LIMIT_MS, REFUSED, counters, requestLimitMs, scenarioDir, skip, startEngine, testScenario,
 } from '../support/python-engine.ts';
-import { fdTargets, newFds, programPid, rssBytes } from '../support/proc.ts';
+import { fdTargets, idleFdTargets, newFds, programPid, rssBytes } from '../support/proc.ts';
 import { assertProbe } from '../support/probe.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
 import { runPerRequest } from '../../harness/load/per-request.ts';
@@ -117,9 +117,7 @@ for (const mode of MODES) {
       const port = Number(new URL(server.url).port);
       const pid = programPid(server.pid);
       await perRequestLoad(port, 0, 50);
-      await counters(server); // the server opens each worker's KVM_GET_STATS_FD at the first counters read
-      await sleep(200); // the last connection closes after the client saw its end
-      const fds0 = fdTargets(pid);
+      const fds0 = await idleFdTargets(server, pid);
       const rss0 = rssBytes(pid);
       await server.resetCounters!();
       const half = ENDURANCE_REQUESTS / 2;
@@ -129,8 +127,7 @@ for (const mode of MODES) {
         assert.equal(rec.responses, half);
         assert.equal(rec.checked, half / 10);
       }
-      await sleep(200);
-      const fds1 = fdTargets(pid);
+      const fds1 = await idleFdTargets(server, pid);
       const rss1 = rssBytes(pid);
       t.diagnostic(`host fds ${fds0.size} -> ${fds1.size}, RSS ${(rss0 / 1048576).toFixed(1)} -> ${(rss1 / 1048576).toFixed(1)} MiB`);
       assert.ok(fds1.size <= fds0.size, `host fds grew from ${fds0.size} to ${fds1.size}: ${newFds(fds0, fds1).join(', ')}`);

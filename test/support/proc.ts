@@ -1,6 +1,7 @@
 // What a server process holds on the host, read from /proc: for tests that bound fd and memory growth.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import type { RunningServer } from '../../harness/targets/target.ts';
 
 export const fdCount = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 
@@ -17,6 +18,20 @@ export function fdTargets(pid: number): Map<string, string> {
     }
   }
   return out;
+}
+
+/**
+ * The engine server's host fds once it is idle. Its reset after a request runs after the client
+ * has the whole answer, and a reset briefly holds extra fds (pipes.c rebuilds a boot-time
+ * socketpair whose other end the master had closed: socketpair, dup3 over the kept fd number, two
+ * closes), so a count taken right after an answer can catch them, the more so under emulation. The
+ * server writes its counters only between requests (it takes each worker's lock, held through a
+ * request and its reset), so fresh counters mean the last reset is done. The first counters read
+ * also opens each worker's KVM_GET_STATS_FD, once (isobench-server.c): read them before a baseline.
+ */
+export async function idleFdTargets(server: RunningServer, pid: number): Promise<Map<string, string>> {
+  assert.ok(await server.counters?.(), 'the server wrote no counters');
+  return fdTargets(pid);
 }
 
 /** "fd N -> target" for each fd of after that is not in before with the same target */
