@@ -87,9 +87,9 @@ let calibrated: Promise<number> | undefined;
  * touched afresh) with a 60 s limit. Under QEMU's emulation (the test bed) every VM exit and
  * nested-paging fault costs about a millisecond, and the legitimate 8 MiB request alone outlasts
  * 400 ms. With the factor 8 the 8 MiB request has 16 times its time, a request past the 32 MiB
- * memory cap reaches the cap within about a third of the limit (measured in the test bed: 2.5-3
- * times the calibration request's time; so the cut is the memory limit's,
- * which the tests check by the counters), and the loop test still checks a cut at the limit.
+ * memory cap reaches the cap within a third of the limit (in the test bed 1-2.6 times the
+ * calibration request's time), so the cut is the memory limit's, which the tests check by the
+ * counters, and the loop test still checks a cut at the limit.
  * Natively the calibration request takes milliseconds and the limit stays LIMIT_MS. Measured once
  * per test file (one extra server start).
  */
