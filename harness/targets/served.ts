@@ -20,15 +20,33 @@ export interface ServedOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Asks the server for fresh counters and reads the file once it changed. */
+/** how long a server may take to write its counters: it writes them between requests (the engine
+ * server after the running request and its reset), which under emulation can take seconds */
+const STATS_WAIT_MS = 30_000;
+
+/** the stats file's inode: both servers write a new file and rename it over the old one, so a
+ * changed inode is a fresh write even within one tick of the file-time clock */
+function statsInode(file: string): number {
+  return existsSync(file) ? statSync(file).ino : -1;
+}
+
+/**
+ * Asks the server for fresh counters and reads the file once it was rewritten; undefined when the
+ * server is gone or wrote nothing within STATS_WAIT_MS (never an older file's counters). A server
+ * handles its signals in order, so fresh counters also mean an earlier SIGUSR2's clear is done.
+ */
 async function readStats(pid: number, stats: NonNullable<ServedOptions['stats']>): Promise<EngineCounters | undefined> {
-  const before = existsSync(stats.file) ? statSync(stats.file).mtimeMs : 0;
+  const before = statsInode(stats.file);
   try {
     process.kill(pid, 'SIGUSR1');
   } catch {
     return undefined;
   }
-  for (let i = 0; i < 100 && !(existsSync(stats.file) && statSync(stats.file).mtimeMs !== before); i++) await sleep(20);
+  const deadline = Date.now() + STATS_WAIT_MS;
+  while (statsInode(stats.file) === before) {
+    if (Date.now() > deadline) return undefined;
+    await sleep(20);
+  }
   try {
     return stats.parse(JSON.parse(readFileSync(stats.file, 'utf8')));
   } catch {

@@ -10,11 +10,13 @@ import { ENGINE_SERVER, kvmTargets, type ResetMode } from '../../harness/targets
 import type { RunningServer } from '../../harness/targets/target.ts';
 import { findFreePort } from '../../harness/process.ts';
 import { engineSkip } from './engine-skip.ts';
+import { get } from './http.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const scenarioDir = path.join(root, 'scenarios/python-wsgi');
 export const APP = path.join(scenarioDir, 'app.py');
 
+/** the tests' per-request time limit on a machine where requests take milliseconds (see requestLimitMs) */
 export const LIMIT_MS = 400;
 export const LIMIT_MB = 32;
 export const MEMORY_MB = 256;
@@ -54,20 +56,65 @@ export function testScenario(folder?: string): Scenario {
   };
 }
 
-/** extra: settings to override (a slower machine: readyTimeoutMs, maxRequestMs) */
-export async function startEngine(mode: ResetMode, scenario: Scenario, extra: Record<string, number> = {}): Promise<RunningServer> {
+/** how long the server may take to answer its first request: a hang detector (python boots in ~10 s in the test bed) */
+const READY_TIMEOUT_MS = 600_000;
+
+async function startWithLimit(mode: ResetMode, scenario: Scenario, maxRequestMs: number): Promise<RunningServer> {
   const target = kvmTargets.find((t) => t.name === `kvm-${mode}`);
   assert.ok(target, `no target kvm-${mode}`);
   const port = await findFreePort('127.0.0.1');
   return target.start({
     scenario,
     settings: {
-      host: '127.0.0.1', port, maxRequestMs: LIMIT_MS, maxRequestMb: LIMIT_MB, memoryMb: MEMORY_MB, resetThresholdBytes: HYBRID_THRESHOLD_BYTES,
-      ...extra,
+      host: '127.0.0.1', port, maxRequestMs, maxRequestMb: LIMIT_MB, memoryMb: MEMORY_MB, resetThresholdBytes: HYBRID_THRESHOLD_BYTES,
+      readyTimeoutMs: READY_TIMEOUT_MS,
     },
     serverCpus: null,
     log: () => {},
   });
+}
+
+/** MiB the calibration request touches: twice the largest legitimate request of the tests (LIMIT_MB / 4) */
+const CALIBRATION_MB = LIMIT_MB / 2;
+/** the time limit as a multiple of the calibration request's time (what it leaves: see requestLimitMs) */
+const CALIBRATION_FACTOR = 8;
+let calibrated: Promise<number> | undefined;
+
+/**
+ * The per-request time limit the tests give the server here: LIMIT_MS, or, where requests are far
+ * slower than on hardware, CALIBRATION_FACTOR times the slowest of three `/alloc?mb=16` requests
+ * measured under kvm-full (every request starts from the frozen state, so its pages are all
+ * touched afresh) with a 60 s limit. Under QEMU's emulation (the test bed) every VM exit and
+ * nested-paging fault costs about a millisecond, and the legitimate 8 MiB request alone outlasts
+ * 400 ms. With the factor 8 the 8 MiB request has 16 times its time, a request past the 32 MiB
+ * memory cap reaches the cap within a third of the limit (in the test bed 1-2.6 times the
+ * calibration request's time), so the cut is the memory limit's, which the tests check by the
+ * counters, and the loop test still checks a cut at the limit.
+ * Natively the calibration request takes milliseconds and the limit stays LIMIT_MS. Measured once
+ * per test file (one extra server start).
+ */
+export function requestLimitMs(): Promise<number> {
+  calibrated ??= (async () => {
+    const server = await startWithLimit('full', testScenario(), 60_000);
+    try {
+      let slowestMs = 0;
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        const r = await get(server.url + `/alloc?mb=${CALIBRATION_MB}`, 90_000);
+        slowestMs = Math.max(slowestMs, performance.now() - t0);
+        assert.deepEqual([r.status, r.body], [200, `touched ${CALIBRATION_MB} MiB`], 'the calibration request failed');
+      }
+      return Math.max(LIMIT_MS, Math.ceil(slowestMs * CALIBRATION_FACTOR));
+    } finally {
+      await server.stop();
+    }
+  })();
+  return calibrated;
+}
+
+/** A kvm-<mode> server for the scenario with the tests' limits (time: requestLimitMs()). */
+export async function startEngine(mode: ResetMode, scenario: Scenario): Promise<RunningServer> {
+  return startWithLimit(mode, scenario, await requestLimitMs());
 }
 
 export interface ServerCounters {
