@@ -20,11 +20,11 @@ import { runPerRequest } from '../../harness/load/per-request.ts';
 import { LoadRecorder } from '../../harness/load/recorder.ts';
 import { clientBinary } from '../../harness/load/client-binary.ts';
 import { engineSkip } from '../support/engine-skip.ts';
-import { enduranceRequests, enduranceTimeoutMs } from '../support/endurance.ts';
+import { enduranceTimeoutMs } from '../support/endurance.ts';
 
 const MODES: ResetMode[] = ['persist', 'pages', 'full', 'hybrid'];
 /** requests per route and mode (every body checked) */
-const REQUESTS = enduranceRequests(100) >= 100 ? 100 : 20;
+const REQUESTS = 100;
 const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/node-http/isobench.scenario.json');
 
 const scenario = await loadScenarioFile(EXAMPLE);
