@@ -6,10 +6,12 @@ import { thresholdChart, workerChart } from '../tune/chart.ts';
 import { DEFAULT_THRESHOLDS_BYTES, formatSize, parseCountList, parseSizeList } from '../tune/sizes.ts';
 import { runTune, tuneAvailability, TUNE_TARGET, type TunePlan } from '../tune/tune.ts';
 import { scenarios } from '../../scenarios/index.ts';
+import { looksLikeScenarioFile } from '../../scenarios/file/load.ts';
+import { PlanError, checkedPlan, withScenarioFiles } from '../run.ts';
 import { targets } from '../targets/index.ts';
 import { writeResults } from '../../reports/results/writer.ts';
 
-const help = `Usage: isobench tune --scenario NAME [--route NAME] [--thresholds LIST] [--max-worker-mb N]
+const help = `Usage: isobench tune --scenario NAME|FILE [--route NAME] [--thresholds LIST] [--max-worker-mb N]
                      [--workers LIST] [--threshold-workers N] [--duration S] [--warmup N]
                      [--connections N] [--set KEY=VALUE]... [--out FILE]
 
@@ -21,7 +23,8 @@ the curve and the engine server flags to use. Then sweeps the worker count at th
 (per-request reset trades memory for parallelism) and recommends the fewest workers within 5%
 of the best req/s.
 
-  --scenario NAME        scenario to tune (required)
+  --scenario NAME|FILE   scenario to tune (required): a built-in, or a scenario file such as
+                         ./myapp/isobench.scenario.json (as for isobench run)
   --route NAME           route to measure (default: the scenario's first)
   --thresholds LIST      thresholds to try (default ${DEFAULT_THRESHOLDS_BYTES.map(formatSize).join(',')}); sizes like 64K, 4M, 1G
   --max-worker-mb N      memory budget per worker in MiB (points without a reported RSS cannot fit)
@@ -55,12 +58,19 @@ export const tuneCommand: Command = {
       set: { type: 'string', multiple: true },
       out: { type: 'string' },
     });
-    if (!values.scenario) throw new UsageError('tune: --scenario NAME is required');
-    const scenario = scenarios.find((s) => s.name === values.scenario);
-    if (!scenario) throw new UsageError(`tune: unknown scenario '${values.scenario}' (known: ${scenarios.map((s) => s.name).join(', ')})`);
-    if (values.route && !scenario.routes.some((r) => r.name === values.route)) {
-      throw new UsageError(`tune: scenario ${scenario.name} has no route '${values.route}' (known: ${scenario.routes.map((r) => r.name).join(', ')})`);
+    if (!values.scenario) throw new UsageError('tune: --scenario NAME|FILE is required');
+    const scenarioSettings = values.set ? flags.settings(values.set, looksLikeScenarioFile(values.scenario)) : undefined;
+    // the scenario (a name, or a file loaded as run loads it), its route and settings, checked as run checks them
+    let resolved;
+    try {
+      resolved = await withScenarioFiles({ scenarios: [values.scenario] });
+      checkedPlan({ ...resolved, targets: [TUNE_TARGET], ...(values.route ? { routes: [values.route] } : {}), ...(scenarioSettings ? { scenarioSettings } : {}) });
+    } catch (err) {
+      if (err instanceof PlanError) throw flags.error(err.message);
+      throw err;
     }
+    const scenarioList = resolved.scenarioList ?? scenarios;
+    const scenario = scenarioList.find((s) => s.name === resolved.scenarios![0])!;
     const wrap = <T>(f: () => T): T => {
       try {
         return f();
@@ -73,6 +83,7 @@ export const tuneCommand: Command = {
     const maxWorkerMb = values['max-worker-mb'] === undefined ? undefined : flags.positiveNumber('--max-worker-mb', values['max-worker-mb'], 1024 * 1024);
     const plan: TunePlan = {
       scenario: scenario.name,
+      scenarioList,
       ...(values.route ? { route: values.route } : {}),
       thresholdsBytes,
       thresholdWorkers: values['threshold-workers'] === undefined ? 1 : flags.integer('--threshold-workers', values['threshold-workers'], { max: 64 }),
@@ -81,7 +92,7 @@ export const tuneCommand: Command = {
       durationSec: values.duration === undefined ? 5 : flags.positiveNumber('--duration', values.duration),
       ...(values.warmup !== undefined ? { warmup: flags.integer('--warmup', values.warmup, { min: 0 }) } : {}),
       ...(values.connections !== undefined ? { connections: flags.integer('--connections', values.connections, { max: 1024 }) } : {}),
-      ...(values.set ? { scenarioSettings: flags.settings(values.set) } : {}),
+      ...(scenarioSettings ? { scenarioSettings } : {}),
     };
 
     const available = await tuneAvailability(scenario, targets);

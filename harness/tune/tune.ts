@@ -15,6 +15,8 @@ export const WORKERS_SETTING = 'workers';
 
 export interface TunePlan {
   scenario: string;
+  /** where the scenario's name is found (a scenario file's loaded scenario); default the built-ins */
+  scenarioList?: Scenario[];
   /** route to measure; default the scenario's first */
   route?: string;
   thresholdsBytes: number[];
@@ -57,6 +59,7 @@ export async function runTune(plan: TunePlan, run: RunBenchmark, onPoint?: (line
   const rows: RunRow[] = [];
   const base: BenchOptions = {
     scenarios: [plan.scenario],
+    ...(plan.scenarioList ? { scenarioList: plan.scenarioList } : {}),
     targets: [TUNE_TARGET],
     ...(plan.route ? { routes: [plan.route] } : {}),
     ...(plan.durationSec !== undefined ? { durationSec: plan.durationSec } : {}),

@@ -1,5 +1,5 @@
 /* Test guest: a small single-threaded HTTP/1.0 server (glibc, static) for isobench-server.
- * Usage: http_server [--host 127.0.0.1] [--port 8000] [--wait poll|select|epoll|accept]
+ * Usage: http_server [--host 127.0.0.1] [--port 8000] [--wait poll|select|epoll|epoll-pipe|accept]
  * Routes: /  hello | /probe  module-level counter | /loop  never answers | /alloc?mb=N  touches
  * N MiB | /crash  null write | /bind-other  bind port+1 | /connect-out  connect to itself |
  * /unix  AF_UNIX socket | /big  256 KiB body | /sockopts  getpeername, TCP_NODELAY set and read
@@ -169,10 +169,14 @@ int main(int argc, char **argv) {
   printf("listening on http://%s:%d (%s)\n", g_host, g_port, wait);
   fflush(stdout);
   int ep = -1;
-  if (!strcmp(wait, "epoll")) {
+  int pipe_wait = !strcmp(wait, "epoll-pipe"); /* libuv's loop: the listener and its own signal pipe, a 30 s timer */
+  if (!strcmp(wait, "epoll") || pipe_wait) {
     ep = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 42};
     if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev) < 0) { perror("epoll"); return 1; }
+    int p[2];
+    struct epoll_event pev = {.events = EPOLLIN, .data.u64 = 7};
+    if (pipe_wait && (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &pev) < 0)) { perror("pipe"); return 1; }
   }
   for (;;) {
     if (!strcmp(wait, "poll")) {
@@ -184,9 +188,9 @@ int main(int argc, char **argv) {
       FD_SET(ls, &r);
       struct timeval tv = {.tv_usec = 500000};
       if (select(ls + 1, &r, NULL, NULL, &tv) <= 0 || !FD_ISSET(ls, &r)) continue;
-    } else if (!strcmp(wait, "epoll")) {
+    } else if (ep >= 0) {
       struct epoll_event ev;
-      if (epoll_wait(ep, &ev, 1, 500) <= 0 || ev.data.u64 != 42) continue;
+      if (epoll_wait(ep, &ev, 1, pipe_wait ? 30000 : 500) <= 0 || ev.data.u64 != 42) continue;
     }
     socklen_t pl = sizeof(g_peer);
     int c = accept4(ls, (struct sockaddr *)&g_peer, &pl, SOCK_CLOEXEC);

@@ -112,6 +112,26 @@ int policy_fd_path(struct vm *vm, int host_fd, char *out, size_t cap) {
   return 0;
 }
 
+/* is the normalised guest path a strict ancestor of an allowed entry's name? ("/" is, of any) */
+static int leads_to_a_root(const struct policy *pol, const char *guest) {
+  size_t n = strlen(guest);
+  for (int i = 0; i < pol->n; i++) {
+    const struct policy_root *r = &pol->r[i];
+    if (r->len <= n) continue;
+    if (n == 1 || (strncmp(r->prefix, guest, n) == 0 && r->prefix[n] == '/')) return 1;
+  }
+  return 0;
+}
+
+void policy_ancestor_stat(const char *guest_path, struct stat *st) {
+  memset(st, 0, sizeof(*st));
+  st->st_dev = 0x1b0; /* one made-up device for every such directory */
+  st->st_ino = hash_str("ancestor:", guest_path) | 1;
+  st->st_mode = S_IFDIR | 0111;
+  st->st_nlink = 2;
+  st->st_blksize = 4096;
+}
+
 int policy_resolve(struct vm *vm, int gdirfd, const char *path, int write, int for_stat, struct policy_target *t) {
   struct fs_vm *f = fsv(vm);
   if (!f || !f->pol) return -EACCES;
@@ -136,6 +156,11 @@ int policy_resolve(struct vm *vm, int gdirfd, const char *path, int write, int f
     if (r->file[0]) match = strcmp(t->guest, r->prefix) == 0;
     else match = r->len == 1 || (strncmp(t->guest, r->prefix, r->len) == 0 && (t->guest[r->len] == 0 || t->guest[r->len] == '/'));
     if (match && (!best || r->len > best->len)) best = r;
+  }
+  if (!best && for_stat && leads_to_a_root(pol, t->guest)) {
+    t->root = NULL;
+    t->rest[0] = 0;
+    return POLICY_ANCESTOR;
   }
   if (!best) return refuse(vm, for_stat ? REF_STAT : write ? REF_WRITE : REF_READ, for_stat ? -ENOENT : -EACCES, t->guest);
   if (write && !best->writable) return refuse(vm, REF_WRITE, -EACCES, t->guest);

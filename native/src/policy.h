@@ -9,6 +9,7 @@
 #define IB_POLICY_H
 #include "engine.h"
 #include <limits.h>
+#include <sys/stat.h>
 
 #define POLICY_MAX_ROOTS 64
 #define POLICY_LOG_MAX 64 /* host paths opened, most recent (tests and --verbose) */
@@ -38,10 +39,17 @@ struct policy_target {
 };
 
 /* Resolves (dirfd, path) to an allowed root. write: the access needs a writable root.
- * 0, or -errno to return to the guest (refusals are counted, and logged once when verbose). */
+ * 0, or -errno to return to the guest (refusals are counted, and logged once when verbose).
+ * for_stat: POLICY_ANCESTOR (t->guest set, t->root NULL) when the path is a directory leading to
+ * an allowed entry (/work for an allowed /work/app/server.mjs): it exists in the guest's view as
+ * a search-only directory (policy_ancestor_stat), and nothing of the host's is looked up. */
+#define POLICY_ANCESTOR 1
 int policy_resolve(struct vm *vm, int guest_dirfd, const char *path, int write, int for_stat, struct policy_target *t);
 /* openat2 below the target's root with RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS; host fd or -errno */
 int policy_openat2(struct vm *vm, const struct policy_target *t, int host_flags, int mode);
+/* what a stat of a POLICY_ANCESTOR path shows: a directory owned by root, mode 0111 (searchable,
+ * not listable), no size, times 0, an inode number derived from the guest path */
+void policy_ancestor_stat(const char *guest_path, struct stat *st);
 /* guest-visible path of a host fd opened through the policy (for *at() relative to a guest dirfd) */
 int policy_fd_path(struct vm *vm, int host_fd, char *out, size_t cap);
 

@@ -31,9 +31,14 @@ static long read_path(struct vm *vm, uint64_t gva, char *buf) {
   return n < 0 ? n : 0;
 }
 
-/* opens (dirfd, path) through the policy for a stat-like look-up; host O_PATH fd or -errno */
-static int open_for_stat(struct vm *vm, int dirfd, const char *path, int nofollow, int write, struct policy_target *t) {
+/* opens (dirfd, path) through the policy for a stat-like look-up; host O_PATH fd or -errno.
+ * *ancestor = 1 (and -1 returned) when the path is a directory leading to an allowed entry: the
+ * caller answers from policy_ancestor_stat, nothing is opened. */
+static int open_for_stat(struct vm *vm, int dirfd, const char *path, int nofollow, int write, struct policy_target *t,
+                         int *ancestor) {
   int rc = policy_resolve(vm, dirfd, path, write, 1, t);
+  *ancestor = rc == POLICY_ANCESTOR;
+  if (*ancestor) return -1;
   if (rc < 0) return rc;
   rc = policy_openat2(vm, t, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0);
   return rc == -EACCES && !write ? -ENOENT : rc;
@@ -82,9 +87,14 @@ static long do_stat(struct vm *vm, int dirfd, uint64_t gpath, uint64_t out, uint
     snprintf(path, sizeof(path), ".");
   }
   struct policy_target t;
-  int fd = open_for_stat(vm, dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) != 0, 0, &t);
-  if (fd < 0) return fd;
+  int ancestor;
+  int fd = open_for_stat(vm, dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) != 0, 0, &t, &ancestor);
   struct stat st;
+  if (ancestor) {
+    policy_ancestor_stat(t.guest, &st);
+    return gm_write(vm, out, &st, sizeof(st));
+  }
+  if (fd < 0) return fd;
   rc = fstat(fd, &st) < 0 ? -errno : 0;
   close(fd);
   return rc ? rc : gm_write(vm, out, &st, sizeof(st));
@@ -118,7 +128,20 @@ static long sys_statx(struct vm *vm, const uint64_t a[6]) {
   }
   if (!path[0] && !(flags & AT_EMPTY_PATH)) return -ENOENT;
   struct policy_target t;
-  fd = open_for_stat(vm, dirfd, path[0] ? path : ".", (flags & AT_SYMLINK_NOFOLLOW) != 0, 0, &t);
+  int ancestor;
+  fd = open_for_stat(vm, dirfd, path[0] ? path : ".", (flags & AT_SYMLINK_NOFOLLOW) != 0, 0, &t, &ancestor);
+  if (ancestor) {
+    struct stat st;
+    policy_ancestor_stat(t.guest, &st);
+    memset(&stx, 0, sizeof(stx));
+    stx.stx_mask = STATX_BASIC_STATS & ~STATX_BLOCKS;
+    stx.stx_blksize = (uint32_t)st.st_blksize;
+    stx.stx_nlink = (uint32_t)st.st_nlink;
+    stx.stx_mode = (uint16_t)st.st_mode;
+    stx.stx_ino = st.st_ino;
+    stx.stx_dev_minor = (uint32_t)st.st_dev;
+    return gm_write(vm, a[4], &stx, sizeof(stx));
+  }
   if (fd < 0) return fd;
   rc = statx(fd, "", AT_EMPTY_PATH | (flags & AT_STATX_SYNC_TYPE), (unsigned)a[3], &stx) < 0 ? -errno : 0;
   close(fd);
@@ -131,7 +154,9 @@ static long do_access(struct vm *vm, int dirfd, uint64_t gpath, uint64_t mode, u
   if (rc < 0) return rc;
   if (mode & ~(uint64_t)(R_OK | W_OK | X_OK)) return -EINVAL;
   struct policy_target t;
-  int fd = open_for_stat(vm, dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) != 0, (mode & W_OK) != 0, &t);
+  int ancestor;
+  int fd = open_for_stat(vm, dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) != 0, (mode & W_OK) != 0, &t, &ancestor);
+  if (ancestor) return mode & (R_OK | W_OK) ? -EACCES : 0; /* mode 0111 */
   if (fd < 0) return fd;
   rc = faccessat(fd, "", (int)mode, AT_EMPTY_PATH | (int)(flags & AT_EACCESS)) < 0 ? -errno : 0;
   close(fd);
@@ -175,6 +200,7 @@ static long do_readlink(struct vm *vm, int dirfd, uint64_t gpath, uint64_t buf, 
   } else {
     struct policy_target t;
     rc = policy_resolve(vm, dirfd, path, 0, 1, &t);
+    if (rc == POLICY_ANCESTOR) return -EINVAL; /* a directory, not a link */
     if (rc < 0) return rc;
     int pfd = open_parent(vm, &t, name, 0);
     if (pfd < 0) return pfd == -EACCES ? -ENOENT : pfd;
@@ -199,6 +225,7 @@ static long sys_getcwd(struct vm *vm, const uint64_t a[6]) {
 static long chdir_to(struct vm *vm, int dirfd, const char *path) {
   struct policy_target t;
   int rc = policy_resolve(vm, dirfd, path, 0, 1, &t);
+  if (rc == POLICY_ANCESTOR) return policy_chdir(vm, t.guest); /* searchable */
   if (rc < 0) return rc;
   int fd = policy_openat2(vm, &t, O_PATH | O_DIRECTORY, 0);
   if (fd < 0) return fd == -EACCES ? -ENOENT : fd;

@@ -19,6 +19,52 @@ static long sys_getpid(struct vm *vm, const uint64_t a[6]) { (void)vm; (void)a; 
 static long sys_getppid(struct vm *vm, const uint64_t a[6]) { (void)vm; (void)a; return 0; }
 static long sys_getuid(struct vm *vm, const uint64_t a[6]) { (void)vm; (void)a; return GUEST_UID; }
 
+/* capget/capset: the guest is an unprivileged process, so every capability set is empty. Node asks
+ * (capget) at start-up whether it runs with capabilities, before it trusts its environment. The
+ * kernel's version handshake is kept: an unknown version is answered with v3 in the header and
+ * EINVAL (0 when no data pointer is given: the probe glibc/libcap make). */
+#define CAP_V1 0x19980330u
+#define CAP_V2 0x20071026u
+#define CAP_V3 0x20080522u
+
+static long cap_header(struct vm *vm, uint64_t hdr, int *words, int32_t *pid) {
+  uint32_t h[2];
+  if (gm_read(vm, hdr, h, sizeof(h))) return -EFAULT;
+  if (h[0] != CAP_V1 && h[0] != CAP_V2 && h[0] != CAP_V3) {
+    uint32_t v3 = CAP_V3;
+    return gm_write(vm, hdr, &v3, sizeof(v3)) ? -EFAULT : -EINVAL;
+  }
+  *words = h[0] == CAP_V1 ? 1 : 2;
+  *pid = (int32_t)h[1];
+  return 0;
+}
+
+static long sys_capget(struct vm *vm, const uint64_t a[6]) {
+  int words;
+  int32_t pid;
+  long rc = cap_header(vm, a[0], &words, &pid);
+  if (!a[1]) return rc == -EINVAL ? 0 : rc;
+  if (rc < 0) return rc;
+  if (pid < 0) return -EINVAL;
+  if (pid != 0 && pid != GUEST_PID) return -ESRCH;
+  uint32_t data[2][3] = {{0}}; /* effective, permitted, inheritable per 32 capabilities */
+  return gm_write(vm, a[1], data, (uint64_t)words * sizeof(data[0])) ? -EFAULT : 0;
+}
+
+static long sys_capset(struct vm *vm, const uint64_t a[6]) {
+  int words;
+  int32_t pid;
+  long rc = cap_header(vm, a[0], &words, &pid);
+  if (rc < 0) return rc;
+  if (pid != 0 && pid != GUEST_PID) return -EPERM;
+  uint32_t data[2][3];
+  if (gm_read(vm, a[1], data, (uint64_t)words * sizeof(data[0]))) return -EFAULT;
+  for (int w = 0; w < words; w++)
+    for (int k = 0; k < 3; k++)
+      if (data[w][k]) return -EPERM; /* only the empty sets it already has */
+  return 0;
+}
+
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -87,6 +133,8 @@ SYS_FAMILY(proc) {
   sys_register(107, "geteuid", sys_getuid);
   sys_register(108, "getegid", sys_getuid);
   sys_register(110, "getppid", sys_getppid);
+  sys_register(125, "capget", sys_capget);
+  sys_register(126, "capset", sys_capset);
   sys_register(158, "arch_prctl", sys_arch_prctl);
   sys_register(231, "exit_group", sys_exit_group);
   sys_register(302, "prlimit64", sys_prlimit64);

@@ -8,7 +8,6 @@
 #include "net.h"
 #include "fdtable.h"
 #include "events.h"
-#include "unix_pair.h"
 #include "syscall.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -33,10 +32,15 @@ int net_is_listener(struct vm *vm, int gfd) {
   return o && o->kind == FDK_LISTEN;
 }
 
+/* Only a connection can become ready while the guest waits: pipes and socketpairs are the guest's
+ * own (no fd passing, no fork), so only a guest write or close changes them, and no other guest
+ * thread runs while this one waits on the host (threads.c tries the others first). Blocking on
+ * them would only sleep until the timeout: libuv's loop waits at its ready point on the listener
+ * and its signal pipe with a 30 s timer, and Node never reached the freeze point. */
 int net_host_waitable(struct vm *vm, int gfd, int *host_fd) {
   struct fd_ofd *o = fdt_lookup(vm, gfd);
   if (!o || o->host_fd < 0) return 0;
-  if ((o->kind == FDK_SOCKET && (o->data & SF_CONN)) || (o->kind == FDK_PIPE && !unix_pair_end(o))) {
+  if (o->kind == FDK_SOCKET && (o->data & SF_CONN)) {
     *host_fd = o->host_fd;
     return 1;
   }

@@ -104,12 +104,16 @@ long sys_dispatch(struct vm *vm, uint64_t nr, const uint64_t a[6]) {
   } else {
     vm->ctr.syscalls_other++;
   }
+  if (g_trace < 0) g_trace = getenv("ISOBENCH_TRACE_SYSCALLS") != NULL;
   if (!e || !e->fn) {
     if (nr < CTR_SYSNR_MAX) vm->ctr.enosys[nr]++;
     else vm->ctr.enosys_other++;
+    if (g_trace)
+      fprintf(stderr, "isobench trace: %s#%llu(%#llx, %#llx, %#llx, %#llx) = -ENOSYS (not implemented)\n", vm->is_worker ? "[w] " : "",
+              (unsigned long long)nr, (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
+              (unsigned long long)a[3]);
     return -ENOSYS;
   }
-  if (g_trace < 0) g_trace = getenv("ISOBENCH_TRACE_SYSCALLS") != NULL;
   if (!g_trace) return e->fn(vm, a);
   /* debugging aid: one line per host-handled call on stderr (the in-guest fast paths never get here) */
   long r = e->fn(vm, a);

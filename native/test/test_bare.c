@@ -240,3 +240,103 @@ TEST(bare_socketpair_ends_answer_like_unix_sockets) {
   CHECK_EQ(call(vm, 51, 0 /* stdin: not a socket */, addr, len, 0), -ENOTSOCK);
   bare_master_destroy(m);
 }
+
+/* Node's realpath of its main module lstat()s every component of the path (/work, /work/app, ...):
+ * the directories leading to an allowed entry stat as directories the guest may search but not
+ * list (mode 0111, owned by root; nothing of the host's directory is shown), as the parents of a
+ * bind mount do in a mount-namespace sandbox. Before, "/tmp" was ENOENT and node exited at start. */
+TEST(bare_directories_leading_to_an_allowed_path_stat_as_search_only_directories) {
+  char *root = make_root(); /* /tmp/isobench-bare-XXXXXX */
+  CHECK(root, "mkdtemp failed");
+  ib_master *m = bare_master_create(MEM, root);
+  CHECK(m, "bare master: %s", ib_last_error());
+  struct vm *vm = &m->vm;
+  const uint64_t out = L_USER + 0x1000;
+  static const char *const ancestors[] = {"/tmp", "/", "/tmp/", "//tmp/../tmp"};
+  for (size_t i = 0; i < sizeof(ancestors) / sizeof(ancestors[0]); i++) {
+    memset(vm->mem + out, 0xa5, sizeof(struct stat));
+    long rc = call(vm, 6 /* lstat */, put_str(vm, 0, ancestors[i]), out, 0, 0);
+    CHECK(rc == 0, "lstat %s: %ld", ancestors[i], rc);
+    struct stat st;
+    memcpy(&st, vm->mem + out, sizeof(st));
+    CHECK(st.st_mode == (S_IFDIR | 0111), "lstat %s: mode %o", ancestors[i], st.st_mode);
+    CHECK(st.st_uid == 0 && st.st_gid == 0 && st.st_nlink == 2 && st.st_size == 0 && st.st_mtime == 0 && st.st_ino != 0,
+          "lstat %s shows more than a synthesized directory", ancestors[i]);
+  }
+  CHECK_EQ(call(vm, 4 /* stat */, put_str(vm, 0, "/tmp"), out, 0, 0), 0);
+  CHECK_EQ(call(vm, 262 /* newfstatat */, AT_FDCWD_G, put_str(vm, 0, "/tmp"), out, AT_SYMLINK_NOFOLLOW), 0);
+  memset(vm->mem + out, 0xa5, sizeof(struct statx));
+  CHECK_EQ(call6(vm, 332 /* statx */, AT_FDCWD_G, put_str(vm, 0, "/tmp"), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, out), 0);
+  struct statx stx;
+  memcpy(&stx, vm->mem + out, sizeof(stx));
+  CHECK(stx.stx_mode == (S_IFDIR | 0111) && stx.stx_uid == 0 && stx.stx_size == 0 && stx.stx_mtime.tv_sec == 0 &&
+            (stx.stx_mask & STATX_TYPE) && stx.stx_attributes == 0,
+        "statx /tmp: mode %o uid %u", stx.stx_mode, stx.stx_uid);
+  /* not a link; searchable, not readable or writable; not openable (no listing of the host's folder) */
+  CHECK_EQ(call(vm, 89 /* readlink */, put_str(vm, 0, "/tmp"), out, 64, 0), -EINVAL);
+  CHECK_EQ(call(vm, 21 /* access */, put_str(vm, 0, "/tmp"), F_OK, 0, 0), 0);
+  CHECK_EQ(call(vm, 21, put_str(vm, 0, "/tmp"), X_OK, 0, 0), 0);
+  CHECK_EQ(call(vm, 21, put_str(vm, 0, "/tmp"), R_OK, 0, 0), -EACCES);
+  CHECK_EQ(call(vm, 21, put_str(vm, 0, "/tmp"), W_OK, 0, 0), -EACCES);
+  CHECK_EQ(call(vm, 257, AT_FDCWD_G, put_str(vm, 0, "/tmp"), O_RDONLY | O_DIRECTORY, 0), -EACCES);
+  /* anything else outside the allowed folder stays invisible */
+  static const char *const hidden[] = {"/etc", "/tm", "/tmpx", "/tmp/isobench-bare-none", "/tmp/x/.."};
+  for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+    long rc = call(vm, 6, put_str(vm, 0, hidden[i]), out, 0, 0);
+    if (strcmp(hidden[i], "/tmp/x/..") == 0) CHECK(rc == 0, "/tmp/x/.. is /tmp lexically: %ld", rc);
+    else CHECK(rc == -ENOENT, "lstat %s: %ld, expected ENOENT", hidden[i], rc);
+  }
+  /* a search-only directory can be the working directory; the allowed folder is reached from it */
+  CHECK_EQ(call(vm, 80 /* chdir */, put_str(vm, 0, "/tmp"), 0, 0, 0), 0);
+  const char *base = strrchr(root, '/') + 1;
+  char rel[128];
+  snprintf(rel, sizeof(rel), "%s/made.txt", base);
+  long fd = call(vm, 257, AT_FDCWD_G, put_str(vm, 0, rel), O_CREAT | O_RDWR, 0644);
+  CHECK(fd >= 3, "create through the ancestor cwd: %ld", fd);
+  bare_master_destroy(m);
+  remove_root(root);
+}
+
+/* Node calls capget at start-up (it was ENOSYS): an unprivileged guest has empty capability sets,
+ * with the kernel's version handshake; capset may only keep them empty */
+TEST(bare_capget_reports_an_unprivileged_process) {
+  ib_master *m = bare_master_create(MEM, NULL);
+  CHECK(m, "bare master: %s", ib_last_error());
+  struct vm *vm = &m->vm;
+  const uint64_t hdr = L_USER, data = L_USER + 0x100;
+  uint32_t h[2] = {0x20080522u, 0}; /* v3, this process */
+  memcpy(vm->mem + hdr, h, sizeof(h));
+  memset(vm->mem + data, 0xff, 32);
+  CHECK_EQ(call(vm, 125, hdr, data, 0, 0), 0);
+  uint8_t zero[24] = {0}, after[32];
+  memcpy(after, vm->mem + data, sizeof(after));
+  CHECK(memcmp(after, zero, 24) == 0, "capget v3: sets not empty");
+  CHECK(after[24] == 0xff, "capget v3 wrote more than two sets of three words");
+  h[1] = 1; /* its own pid (getpid) */
+  memcpy(vm->mem + hdr, h, sizeof(h));
+  CHECK_EQ(call(vm, 125, hdr, data, 0, 0), 0);
+  h[1] = 4242; /* no such process in the sandbox */
+  memcpy(vm->mem + hdr, h, sizeof(h));
+  CHECK_EQ(call(vm, 125, hdr, data, 0, 0), -ESRCH);
+  h[0] = 0x19980330u; h[1] = 0; /* v1: one set of three words */
+  memcpy(vm->mem + hdr, h, sizeof(h));
+  memset(vm->mem + data, 0xff, 32);
+  CHECK_EQ(call(vm, 125, hdr, data, 0, 0), 0);
+  CHECK(vm->mem[data + 11] == 0 && vm->mem[data + 12] == 0xff, "capget v1 wrote the wrong size");
+  h[0] = 0x1234; /* unknown version: the kernel's answer is v3 in the header */
+  memcpy(vm->mem + hdr, h, sizeof(h));
+  CHECK_EQ(call(vm, 125, hdr, data, 0, 0), -EINVAL);
+  uint32_t v;
+  memcpy(&v, vm->mem + hdr, 4);
+  CHECK_EQ(v, 0x20080522u);
+  memcpy(vm->mem + hdr, h, sizeof(h));
+  CHECK_EQ(call(vm, 125, hdr, 0, 0, 0), 0); /* the probe with no data pointer */
+  CHECK_EQ(call(vm, 125, 0x10, data, 0, 0), -EFAULT);
+  h[0] = 0x20080522u; h[1] = 0;
+  memcpy(vm->mem + hdr, h, sizeof(h));
+  memset(vm->mem + data, 0, 24);
+  CHECK_EQ(call(vm, 126, hdr, data, 0, 0), 0); /* keeping the empty sets */
+  vm->mem[data + 4] = 1;                       /* permitted CAP_CHOWN */
+  CHECK_EQ(call(vm, 126, hdr, data, 0, 0), -EPERM);
+  bare_master_destroy(m);
+}

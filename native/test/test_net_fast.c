@@ -152,3 +152,47 @@ KVM_TEST(connection_fast_paths_answer_recv_and_shutdown_in_the_guest) {
   CHECK_EQ(s3.st.accepts, 1);
   CHECK_EQ(s3.res.exits, 2);
 }
+
+/* Node (libuv) waits at its ready point in epoll_wait on the listener and its own signal pipe,
+ * with a 30 s timer. A pipe only the guest holds cannot become ready while the guest waits (no
+ * other thread can run, nothing outside writes it), so the wait is the freeze point like the
+ * listener alone. Before, the host blocked on the pipe until the timer and never froze: node-http
+ * under the engine failed with "boot time limit exceeded while the guest waited". */
+KVM_TEST(ready_point_with_a_guest_pipe_in_the_epoll_set_freezes) {
+  int port = free_port();
+  CHECK(port > 0, "no free port");
+  struct net_policy pol;
+  memset(&pol, 0, sizeof(pol));
+  pol.end_at_close = 1;
+  char hp[64], err[128], port_s[16];
+  snprintf(hp, sizeof(hp), "127.0.0.1:%d", port);
+  CHECK(net_parse_hostport(hp, &pol.listen, &pol.listen_len, err, sizeof(err)) == 0, "%s", err);
+  pol.has_listen = 1;
+  net_policy_set(&pol);
+  snprintf(g_path, sizeof(g_path), "%s/http_server", guest_dir);
+  snprintf(port_s, sizeof(port_s), "%d", port);
+  const char *argv[] = {g_path, "--host", "127.0.0.1", "--port", port_s, "--wait", "epoll-pipe", NULL};
+  const char *envp[] = {NULL};
+  ib_limits lim = {.mem_bytes = 64 << 20, .request_time_us = 2000000, .boot_time_us = 10000000};
+  ib_master *m = master_create(g_path, argv, envp, &lim);
+  CHECK(m, "master_create: %s", ib_last_error());
+  int st = master_run_to_ready(m);
+  char boot_err[256];
+  snprintf(boot_err, sizeof(boot_err), "%s", st == IB_OK ? "" : ib_last_error());
+  ib_worker *w = st == IB_OK ? worker_fork(m, IB_MODE_PAGES) : NULL;
+  int lfd = w ? net_listen_fd(&w->vm) : -1;
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  static struct served s1, s2;
+  const char *r = "GET /probe HTTP/1.0\r\nHost: t\r\n\r\n";
+  if (w && lfd >= 0) {
+    serve(w, lfd, &addr, r, strlen(r), &s1);
+    serve(w, lfd, &addr, r, strlen(r), &s2);
+  }
+  net_policy_set(&(struct net_policy){0});
+  if (w) worker_destroy(w);
+  master_destroy(m);
+  CHECK(st == IB_OK, "the master did not reach its ready point: status %d: %s", st, boot_err);
+  CHECK(w && lfd >= 0, "fork failed: listen fd %d", lfd);
+  CHECK(s1.status == IB_OK && strstr(s1.reply, "200 OK") && strstr(s1.reply, "\r\n\r\n1"), "request 1: status %d reply '%s'", s1.status, s1.reply);
+  CHECK(s2.status == IB_OK && strstr(s2.reply, "\r\n\r\n1"), "request 2 (after a pages reset): status %d reply '%s'", s2.status, s2.reply);
+}

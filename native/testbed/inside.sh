@@ -62,6 +62,7 @@ for p in $TB_PARTS; do
     server) node_part server 900 test/engine-server/*.test.ts ;;
     python) node_part python 1500 test/engine-python/*.test.ts ;;
     deno) node_part deno 1500 test/engine-deno/*.test.ts ;;
+    node) node_part node 1500 test/engine-node/*.test.ts ;;
     gate) node_part gate 900 test/engine-gate/*.test.ts ;;
     figures) part figures 1500 bash -c figures ;;
     exec) part exec 3600 bash -c "$TB_EXEC" ;;

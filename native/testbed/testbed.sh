@@ -14,7 +14,7 @@ CPU=max
 # (kworker and rcu_preempt stuck on both vCPUs) under TCG on a busy 2-core host
 SMP=1
 TIMEOUT=5400
-PARTS="exitpath c koffi server python deno gate figures"
+PARTS="exitpath c koffi server python deno node gate figures"
 FIGURE_REQUESTS=200
 FIGURE_SCENARIOS="python-wsgi deno-react-ssr"
 RESULTS="$REPO/results/testbed"
@@ -52,7 +52,7 @@ done
 [[ "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || { echo "testbed: --timeout must be a whole number of seconds" >&2; exit 2; }
 [[ "$FIGURE_REQUESTS" =~ ^[1-9][0-9]*$ ]] || { echo "testbed: --figure-requests must be a whole number" >&2; exit 2; }
 for p in $PARTS; do
-  case " exitpath c koffi server python deno gate figures exec " in *" $p "*) ;; *) echo "testbed: unknown part $p" >&2; exit 2 ;; esac
+  case " exitpath c koffi server python deno node gate figures exec " in *" $p "*) ;; *) echo "testbed: unknown part $p" >&2; exit 2 ;; esac
 done
 
 need() { command -v "$1" >/dev/null || { echo "testbed: $1 not found (apt-get install -y --no-install-recommends $2)" >&2; exit 2; }; }

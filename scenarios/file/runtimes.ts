@@ -94,9 +94,10 @@ export function runtimeFor(program: string, scenarioDir: string): Runtime {
       },
       versionArgs: ['--version'],
       parseVersion: (out) => (/^v\d+/.test(out) ? `node ${out}` : null),
-      // a Node linked against the system's OpenSSL reads its config at start (under the engine a
-      // refused read ends it: seen in the QEMU test bed)
-      readPaths: () => [...SHARED_LIBS, '/etc/ssl/openssl.cnf', '/usr/lib/ssl'],
+      // Node's OpenSSL reads the system's default config at start: a missing file is skipped, a
+      // refused one (the engine answers EACCES outside its policy) ends node with "OpenSSL
+      // configuration error" (QEMU test bed). A world-readable system config, no secrets.
+      readPaths: () => [...SHARED_LIBS, '/etc/ssl/openssl.cnf'],
       env: {},
     };
   }

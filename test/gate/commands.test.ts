@@ -102,7 +102,7 @@ describe('claims command', () => {
 
 describe('tune command', () => {
   it('rejects bad flags with exit 2', () => {
-    assert.match(isobench(['tune']).stderr, /--scenario NAME is required/);
+    assert.match(isobench(['tune']).stderr, /--scenario NAME\|FILE is required/);
     const bad = isobench(['tune', '--scenario', 'python-wsgi', '--thresholds', '64Q']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /"64Q" is not a size/);
