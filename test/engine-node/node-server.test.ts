@@ -23,8 +23,9 @@ import { engineSkip } from '../support/engine-skip.ts';
 import { enduranceTimeoutMs } from '../support/endurance.ts';
 
 const MODES: ResetMode[] = ['persist', 'pages', 'full', 'hybrid'];
-/** requests per route and mode (every body checked) */
-const REQUESTS = 100;
+/** requests per route and mode (every body checked; a behaviour check, not an endurance run: under
+ * the test bed's emulation 100 per route took 392 s of CI's 30 minutes) */
+const REQUESTS = 30;
 const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/node-http/isobench.scenario.json');
 
 const scenario = await loadScenarioFile(EXAMPLE);
