@@ -75,9 +75,17 @@ export function runningServer(proc: StartedProcess, o: ServedOptions): RunningSe
             try {
               process.kill(proc.pid, 'SIGUSR2');
             } catch {
-              // gone: the run reports the death
+              return; // gone: the run reports the death
             }
-            await sleep(50);
+            // a server busy with a request (a cold pyodide instance blocks its event loop for
+            // seconds) clears late: wait until its counters read cleared, so that no measured
+            // request is wiped with the warm-up's
+            const deadline = Date.now() + STATS_WAIT_MS;
+            while (Date.now() < deadline) {
+              const c = await readStats(proc.pid, stats);
+              if (!c || !Number(c.requests)) return;
+              await sleep(20);
+            }
           },
         }
       : {}),
