@@ -5,9 +5,8 @@
 // bounded. Needs /dev/kvm, the built engine server and per-request client, and deno.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { denoReactSsr } from '../../scenarios/deno-react-ssr/index.ts';
-import { ENGINE_SERVER, kvmTargets, type ResetMode } from '../../harness/targets/kvm.ts';
+import { kvmTargets, type ResetMode } from '../../harness/targets/kvm.ts';
 import { nativeTarget } from '../../harness/targets/native.ts';
 import type { RunningServer } from '../../harness/targets/target.ts';
 import { findFreePort } from '../../harness/process.ts';
@@ -17,8 +16,7 @@ import { assertProbe } from '../support/probe.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
 import { runPerRequest } from '../../harness/load/per-request.ts';
 import { LoadRecorder } from '../../harness/load/recorder.ts';
-import { clientBinary } from '../../harness/load/client-binary.ts';
-import { engineSkip } from '../support/engine-skip.ts';
+import { engineServerSkip } from '../support/engine-skip.ts';
 import { enduranceRequests, enduranceTimeoutMs } from '../support/endurance.ts';
 
 const MODES: ResetMode[] = ['persist', 'pages', 'full', 'hybrid'];
@@ -30,16 +28,7 @@ const READY_TIMEOUT_MS = 600_000;
 const RSS_BOUND_BYTES = 16 << 20;
 
 const deno = await denoReactSsr.availability();
-const skip = engineSkip(
-  !existsSync('/dev/kvm')
-  ? 'needs /dev/kvm'
-  : !existsSync(process.env.ISOBENCH_ENGINE_SERVER || ENGINE_SERVER)
-    ? 'engine server not built (make -C native)'
-    : !deno.ok
-      ? `deno-react-ssr unavailable: ${deno.reason}`
-      : !existsSync(clientBinary)
-        ? 'per-request client not built (make -C native)'
-        : false);
+const skip = engineServerSkip('deno-react-ssr', deno);
 
 
 

@@ -7,19 +7,17 @@
 // server and per-request client, and node.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenarioFile } from '../../scenarios/file/load.ts';
-import { ENGINE_SERVER, kvmTargets, type ResetMode } from '../../harness/targets/kvm.ts';
+import { kvmTargets, type ResetMode } from '../../harness/targets/kvm.ts';
 import type { RunningServer } from '../../harness/targets/target.ts';
 import { findFreePort } from '../../harness/process.ts';
 import { assertProbe } from '../support/probe.ts';
 import { probeIsolation } from '../../harness/isolation.ts';
 import { runPerRequest } from '../../harness/load/per-request.ts';
 import { LoadRecorder } from '../../harness/load/recorder.ts';
-import { clientBinary } from '../../harness/load/client-binary.ts';
-import { engineSkip } from '../support/engine-skip.ts';
+import { engineServerSkip } from '../support/engine-skip.ts';
 import { enduranceTimeoutMs } from '../support/endurance.ts';
 
 const MODES: ResetMode[] = ['persist', 'pages', 'full', 'hybrid'];
@@ -30,16 +28,7 @@ const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../.
 
 const scenario = await loadScenarioFile(EXAMPLE);
 const node = await scenario.availability();
-const skip = engineSkip(
-  !existsSync('/dev/kvm')
-    ? 'needs /dev/kvm'
-    : !existsSync(process.env.ISOBENCH_ENGINE_SERVER || ENGINE_SERVER)
-      ? 'engine server not built (make -C native)'
-      : !node.ok
-        ? `node-http unavailable: ${node.reason}`
-        : !existsSync(clientBinary)
-          ? 'per-request client not built (make -C native)'
-          : false);
+const skip = engineServerSkip('node-http', node);
 
 interface ServerCounters {
   resets: { pages: number; full: number };
