@@ -22,7 +22,7 @@ export function isolationModel(target: { name: string; expectsIsolation: boolean
 
 const LONG_LIVED = 'one long-lived process serves every request: what a request leaves stays';
 
-/** probe name → model → expectation; probes not listed follow the default for their kind */
+/** probe name → model → expectation; probes not listed follow the default for their kind (sandboxed-long-lived: long-lived's) */
 const TABLE: Record<string, Partial<Record<IsolationModel, ProbeExpectation>>> = {
   clocks: {
     'long-lived': { verdict: 'shared', reason: "a host process may read any process's CPU-time clock by clock id (pid 1, its parent)" },
@@ -39,7 +39,6 @@ const TABLE: Record<string, Partial<Record<IsolationModel, ProbeExpectation>>> =
   },
   'random-prng': {
     'long-lived': { verdict: 'isolated', reason: "the generator's state advances with every request" },
-    'sandboxed-long-lived': { verdict: 'isolated', reason: "the generator's state advances with every request" },
     snapshot: {
       verdict: 'shared',
       byDesign: true,
@@ -50,7 +49,6 @@ const TABLE: Record<string, Partial<Record<IsolationModel, ProbeExpectation>>> =
   },
   'random-boot': {
     'long-lived': { verdict: 'shared', reason: 'AT_RANDOM and the address layout are fixed at exec for the life of the process' },
-    'sandboxed-long-lived': { verdict: 'shared', reason: 'AT_RANDOM and the address layout are fixed at exec for the life of the process' },
     snapshot: {
       verdict: 'shared',
       byDesign: true,
@@ -61,7 +59,8 @@ const TABLE: Record<string, Partial<Record<IsolationModel, ProbeExpectation>>> =
 };
 
 export function expectationFor(probe: ProbeSpec, model: IsolationModel): ProbeExpectation {
-  const listed = TABLE[probe.name]?.[model];
+  // the sandboxed long-lived model is the long-lived one except where the table says otherwise
+  const listed = TABLE[probe.name]?.[model] ?? (model === 'sandboxed-long-lived' ? TABLE[probe.name]?.['long-lived'] : undefined);
   if (listed) return listed;
   if (model === 'long-lived' || model === 'sandboxed-long-lived') return { verdict: 'shared', reason: LONG_LIVED };
   return {
